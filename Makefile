@@ -1,0 +1,37 @@
+# aims: `make run` starts everything, `make test` runs the suite. Both install first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-slow check bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/aims up
+
+test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow -p no:cacheprovider
+
+check: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --quick
+
+clean:
+	rm -rf $(VENV) .aims .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Evidence service: evidence, audits, nonconformities, reviews, audit trail, integrity."""

@@ -1,0 +1,5 @@
+"""evidence read models, folded from the global log."""
+
+from shared.projections import Projection
+
+PROJECTIONS: list[Projection] = []

@@ -1,0 +1,1 @@
+"""Registry service: AI system inventory, lifecycle, model versions, deployment gate."""

@@ -1,0 +1,1 @@
+"""Risk service: criteria, risk register, treatment, acceptance, impact assessments, SoA."""

@@ -1,0 +1,5 @@
+"""risk routes: thin translations between JSON and commands."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""The risk service's domain: aggregates, commands and rules (no HTTP, no SQL)."""

@@ -1,0 +1,1 @@
+"""Parts shared by the three aims services: event store, projections, auth, HTTP conventions."""

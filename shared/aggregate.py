@@ -1,0 +1,121 @@
+"""Event-sourced aggregates: typed domain events, replay, and a repository over the store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.eventstore import AppendResult, EventStore, NewEvent, StoredEvent
+from shared.requestctx import RequestContext
+
+
+class DomainEvent(BaseModel):
+    """A fact that happened; subclasses are registered by class name, which is the event type."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    schema_version: ClassVar[int] = 1
+    registry: ClassVar[dict[str, type[DomainEvent]]] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if cls.__name__ in DomainEvent.registry:
+            raise TypeError(f"event type {cls.__name__} is defined twice")
+        DomainEvent.registry[cls.__name__] = cls
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+    def to_data(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @staticmethod
+    def decode(stored: StoredEvent) -> DomainEvent:
+        """The typed event of a stored event."""
+        return DomainEvent.registry[stored.type].model_validate(stored.data)
+
+
+@dataclass
+class Aggregate:
+    """Base of aggregates: state is a fold of its events; new events wait in `pending`."""
+
+    category: ClassVar[str]
+    id: uuid.UUID
+    version: int = 0
+    pending: list[DomainEvent] = field(default_factory=list, repr=False)
+    last_event_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @property
+    def stream_id(self) -> str:
+        return stream_id(self.category, self.id)
+
+    def _emit(self, event: DomainEvent) -> None:
+        self.apply(event)
+        self.pending.append(event)
+
+    def apply(self, event: DomainEvent) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def replay(cls, id: uuid.UUID, events: Iterable[StoredEvent]) -> Self:
+        """Rebuild an aggregate from its stored events."""
+        agg = cls(id)
+        for e in events:
+            agg.apply(DomainEvent.decode(e))
+            agg.version = e.version
+            agg.created_at = agg.created_at or e.recorded_at
+            agg.last_event_at = e.recorded_at
+        return agg
+
+    @property
+    def expected_version(self) -> int:
+        """Version the stream had when the aggregate was loaded."""
+        return self.version
+
+
+def stream_id(category: str, id: uuid.UUID | str) -> str:
+    """The stream name of an entity: `<category>-<uuid>`."""
+    return f"{category}-{id}"
+
+
+class Repository:
+    """Loads aggregates from their streams and saves their pending events."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def load(
+        self, cls: type[Aggregate], id: uuid.UUID, *, as_of: datetime | None = None
+    ) -> Aggregate:
+        """Current (or `as_of`) state; raises StreamNotFound when it has no events."""
+        events = await self.store.read_stream(stream_id(cls.category, id), until=as_of)
+        return cls.replay(id, events)
+
+    async def save(
+        self, agg: Aggregate, ctx: RequestContext, *, expected_version: int | None = None
+    ) -> AppendResult:
+        """Append the aggregate's pending events, checking the version it was loaded at.
+
+        `expected_version` overrides the loaded version (an `If-Match` from the client).
+        Event ids derive from the request's Idempotency-Key when it has one, so a retry
+        of a request whose response was lost cannot write the same events twice.
+        """
+        expected = agg.version if expected_version is None else expected_version
+        events = [
+            NewEvent(e.type_name(), e.to_data(), ctx.event_id(agg.stream_id, agg.version + i),
+                     e.schema_version)
+            for i, e in enumerate(agg.pending, start=1)
+        ]  # fmt: skip
+        result = await self.store.append(
+            agg.stream_id, events, expected_version=expected, metadata=ctx.metadata()
+        )
+        agg.version, agg.pending = result.version, []
+        agg.last_event_at = result.recorded_at or agg.last_event_at
+        agg.created_at = agg.created_at or agg.last_event_at
+        return result

@@ -1,0 +1,231 @@
+"""The `aims` command: run the services, issue tokens, replay projections, verify the log."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from shared import auth
+from shared.config import SERVICE_PORTS, Settings, get_settings
+from shared.runtime import open_database
+
+app = typer.Typer(help="aims: ISO/IEC 42001 AI management system backend", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+def parse_ttl(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+    except (KeyError, ValueError, IndexError):
+        fail(f"--ttl {text!r}: use a number and a unit, e.g. 30m, 8h, 7d")
+        raise
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="subject (who the token speaks for)")],
+    role: Annotated[list[str], typer.Option(help="a role; repeat for several")],
+    ttl: Annotated[str, typer.Option(help="lifetime, e.g. 30m, 8h, 7d")] = "8h",
+) -> None:
+    """Print a bearer token signed with this deployment's key."""
+    unknown = sorted(set(role) - set(auth.ROLES))
+    if unknown:
+        fail(f"unknown role {', '.join(unknown)}; roles are {', '.join(auth.ROLES)}")
+    key = auth.ensure_key(get_settings())
+    print(auth.issue_token(key, sub, role, parse_ttl(ttl)))
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _spawn(service: str, settings: Settings, url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "AIMS_DATABASE_URL": url,
+        "AIMS_DATA_DIR": str(settings.data_dir.resolve()),
+    }
+    cmd = [
+        sys.executable, "-m", "uvicorn", f"services.{service}.main:create", "--factory",
+        "--host", settings.host, "--port", str(settings.port_of(service)),
+        "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, env=env)
+
+
+def _wait_ready(settings: Settings, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 60
+    pending = set(procs)
+    while pending:
+        for name in sorted(pending):
+            if procs[name].poll() is not None:
+                raise RuntimeError(f"{name} exited with code {procs[name].returncode}")
+            url = f"http://{settings.host}:{settings.port_of(name)}/readyz"
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    pending.discard(name)
+            except httpx.HTTPError:
+                pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not ready after 60 s: {', '.join(sorted(pending))}")
+        time.sleep(0.1)
+
+
+def _terminate(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for p in procs.values():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for p in procs.values():
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+@app.command()
+def up() -> None:
+    """Start PostgreSQL (embedded unless AIMS_DATABASE_URL is set) and the three services."""
+    settings = get_settings()
+    busy = [f"{s} :{settings.port_of(s)}" for s in SERVICE_PORTS
+            if not _port_free(settings.host, settings.port_of(s))]  # fmt: skip
+    if busy:
+        fail(f"port in use: {', '.join(busy)} (set AIMS_<SERVICE>_PORT to move a service)")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    auth.ensure_key(settings)
+    try:
+        database = open_database(settings)
+    except Exception as exc:  # one line for the user; details are in the PostgreSQL log
+        fail(f"cannot open the database: {exc}")
+        raise
+    stop = {"now": False}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    procs = {s: _spawn(s, settings, database.app_url) for s in SERVICE_PORTS}
+    code = 0
+    try:
+        _wait_ready(settings, procs)
+        for s in SERVICE_PORTS:
+            out.print(f"{s:9} http://{settings.host}:{settings.port_of(s)}  (docs: /docs)")
+        where = "embedded PostgreSQL" if database.embedded else "AIMS_DATABASE_URL"
+        out.print(f"data      {settings.data_dir.resolve()}  ({where})")
+        out.print("aims is up; Ctrl-C stops it.")
+        while not stop["now"]:
+            dead = [n for n, p in procs.items() if p.poll() is not None]
+            if dead:
+                err.print(f"[red]{', '.join(dead)} stopped unexpectedly; shutting down[/]")
+                code = 1
+                break
+            time.sleep(0.2)
+    except RuntimeError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        code = 1
+    finally:
+        _terminate(procs)
+        database.stop()
+        out.print("aims stopped.")
+    raise typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err,
+    )  # fmt: skip
+
+
+@app.command()
+def replay(
+    projection: Annotated[str | None, typer.Option(help="only this projection")] = None,
+) -> None:
+    """Drop projections and rebuild them from position zero."""
+    from services import all_projections
+    from shared import db
+    from shared.projections import replay as replay_one
+
+    chosen = [p for p in all_projections() if projection in (None, p.name)]
+    if not chosen:
+        fail(f"no projection named {projection!r}")
+    database = open_database(get_settings())
+
+    async def run() -> None:
+        pool = await db.create_pool(database.app_url, size=2, timeout=60)
+        total = await pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        with _progress() as bar:
+            for p in chosen:
+                task = bar.add_task(p.name, total=total)
+                await replay_one(pool, p, progress=lambda n, t=task: bar.advance(t, n))
+                bar.update(task, completed=total)
+        await pool.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        database.stop()
+
+
+@app.command()
+def verify(
+    pack: Annotated[Path | None, typer.Option(help="verify an exported audit pack offline")] = None,
+    public_key: Annotated[Path | None, typer.Option(help="Ed25519 public key (PEM)")] = None,
+) -> None:
+    """Verify the hash chain of the log (or an audit pack offline, without a database)."""
+    if pack is not None:
+        from services.evidence.pack_verify import verify_pack_cli
+
+        raise typer.Exit(verify_pack_cli(pack, public_key, out, err))
+    from shared.verify import verify_database
+
+    database = open_database(get_settings())
+    try:
+        with _progress() as bar:
+            task = bar.add_task("verifying", total=None)
+            report = asyncio.run(verify_database(database.app_url, lambda n: bar.advance(task, n)))
+    finally:
+        database.stop()
+    out.print_json(data=report.as_dict())
+    raise typer.Exit(0 if report.ok else 2)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and exit."""
+    database = open_database(get_settings())
+    database.stop()
+    out.print("schema is current")
+
+
+def main() -> None:
+    app()

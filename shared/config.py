@@ -1,0 +1,68 @@
+"""Configuration, read from `AIMS_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {"registry": 8001, "risk": 8002, "evidence": 8003}
+
+
+class Settings(BaseSettings):
+    """Every knob aims has; each maps to an `AIMS_<NAME>` variable."""
+
+    model_config = SettingsConfigDict(env_prefix="AIMS_", extra="ignore")
+
+    data_dir: Path = Path(".aims")
+    database_url: str | None = None
+    database_read_url: str | None = None
+    migration_database_url: str | None = None
+    host: str = "127.0.0.1"
+    registry_port: int = 8001
+    risk_port: int = 8002
+    evidence_port: int = 8003
+    jwt_secret: str | None = None
+    jwt_key_file: Path | None = None
+    db_pool_size: int = 10
+    db_timeout: float = Field(5.0, description="seconds before a database call gives up (503)")
+    min_position_wait: float = 5.0
+    poll_interval: float = 1.0
+    projection_batch: int = 500
+    run_projections: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+    gate_modes: dict[str, str] = {"production": "enforce", "staging": "warn", "dev": "off"}
+    gate_default_mode: str = "enforce"
+    gate_decision_ttl_seconds: int = 3600
+    gate_policy_file: Path | None = None
+    mlflow_webhook_secret: str | None = None
+    mlflow_webhook_max_age_seconds: int = 300
+    upload_max_bytes: int = 50 * 1024 * 1024
+    max_body_bytes: int = 1024 * 1024
+    checkpoint_interval_seconds: float = 300.0
+    checkpoint_key_file: Path | None = None
+
+    def port_of(self, service: str) -> int:
+        """Port a service listens on."""
+        return int(getattr(self, f"{service}_port"))
+
+    @property
+    def jwt_key_path(self) -> Path:
+        return self.jwt_key_file or self.data_dir / "jwt.key"
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.checkpoint_key_file or self.data_dir / "checkpoint_ed25519.pem"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

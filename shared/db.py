@@ -1,0 +1,102 @@
+"""Connection pools, migrations and the errors that mean "database unavailable"."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+# Errors that mean the database cannot be reached right now (mapped to 503, retried).
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.QueryCanceledError,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def plain_url(url: str) -> str:
+    """A libpq-style URL (drops a SQLAlchemy driver suffix)."""
+    for prefix in ("postgresql+asyncpg://", "postgres+asyncpg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typ,
+            encoder=lambda v: v if isinstance(v, str) else orjson.dumps(v).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(
+    url: str, *, size: int = 10, timeout: float = 5.0, name: str = "aims", **kw: Any
+) -> asyncpg.Pool:
+    """A lazily-connecting pool: the service starts, and recovers, whether or not PG is up."""
+    pool = await asyncpg.create_pool(
+        plain_url(url),
+        min_size=0,
+        max_size=size,
+        timeout=timeout,
+        command_timeout=timeout,
+        init=_init_connection,
+        server_settings={"application_name": name},
+        **kw,
+    )
+    assert pool is not None
+    return pool
+
+
+def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", "postgresql+asyncpg://" + plain_url(url)[13:])
+    return cfg
+
+
+@lru_cache
+def head_revision() -> str:
+    """The newest migration revision this code knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None
+    return head
+
+
+def migrate_sync(url: str) -> None:
+    """Apply every pending migration (blocking)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), "head")
+
+
+async def migrate(url: str) -> None:
+    """Apply every pending migration without blocking the running loop."""
+    await asyncio.to_thread(migrate_sync, url)
+
+
+async def schema_revision(pool: asyncpg.Pool) -> str | None:
+    """The revision the database is at (None before the first migration)."""
+    try:
+        return await pool.fetchval("SELECT version_num FROM alembic_version")
+    except asyncpg.UndefinedTableError:
+        return None

@@ -1,0 +1,24 @@
+"""The aims event store: one append-only, hash-chained PostgreSQL table shared by all services."""
+
+from shared.eventstore.errors import (
+    DuplicateEventId,
+    EventStoreError,
+    StreamNotFound,
+    WrongExpectedVersion,
+)
+from shared.eventstore.hashing import GENESIS_HASH, VerifyReport, verify_chain
+from shared.eventstore.store import AppendResult, EventStore, NewEvent, StoredEvent
+
+__all__ = [
+    "GENESIS_HASH",
+    "AppendResult",
+    "DuplicateEventId",
+    "EventStore",
+    "EventStoreError",
+    "NewEvent",
+    "StoredEvent",
+    "StreamNotFound",
+    "VerifyReport",
+    "WrongExpectedVersion",
+    "verify_chain",
+]

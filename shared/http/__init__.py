@@ -1,0 +1,1 @@
+"""HTTP conventions shared by all services (ARCHITECTURE.md, "HTTP conventions")."""

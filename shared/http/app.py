@@ -1,0 +1,154 @@
+"""The app factory: one FastAPI app per service with every shared convention wired in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+
+from shared import db
+from shared.aggregate import Repository
+from shared.auth import AccessTable, access_control, load_key
+from shared.config import Settings, get_settings
+from shared.eventstore import EventStore
+from shared.eventstore.store import Notifier
+from shared.http import problems
+from shared.http.idempotency import IdempotencyMiddleware
+from shared.http.middleware import RequestMiddleware
+from shared.jsonresp import ORJSONResponse
+from shared.logging import configure
+from shared.projections import Projection, ProjectionRunner
+
+LAG = Gauge("aims_projection_lag_events", "Events a projection is behind", ["projection"])
+POSITION = Gauge("aims_projection_position", "Checkpoint of a projection", ["projection"])
+HEAD = Gauge("aims_event_log_head", "Position of the newest event seen by this service")
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_app(
+    service: str,
+    *,
+    routers: Sequence[APIRouter],
+    access: AccessTable,
+    categories: frozenset[str],
+    projections: Sequence[Projection] = (),
+    public_routers: Sequence[APIRouter] = (),
+    body_limits: Mapping[str, int] | None = None,
+    on_start: Sequence[Hook] = (),
+    on_stop: Sequence[Hook] = (),
+    settings: Settings | None = None,
+    description: str = "",
+) -> FastAPI:
+    """A service app: auth by `access`, writes limited to `categories`, projections run."""
+    settings = settings or get_settings()
+    configure(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _start(app, settings, service, categories, projections)
+        for hook in on_start:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in on_stop:
+                await hook(app)
+            await _stop(app)
+
+    app = FastAPI(
+        title=f"aims {service}",
+        version="1.0",
+        description=description,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.service, app.state.settings = service, settings
+    problems.install(app)
+    guard = Depends(access_control(access))
+    for router in routers:
+        app.include_router(router, dependencies=[guard])
+    for router in public_routers:
+        app.include_router(router)
+    app.include_router(_operational_router())
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        RequestMiddleware, service=service, max_body=settings.max_body_bytes,
+        body_limits=body_limits or {},
+    )  # fmt: skip
+    return app
+
+
+async def _start(
+    app: FastAPI, settings: Settings, service: str, categories: frozenset[str],
+    projections: Sequence[Projection],
+) -> None:  # fmt: skip
+    if not settings.database_url:
+        raise RuntimeError("AIMS_DATABASE_URL is not set (`aims up` sets it for its services)")
+    app.state.jwt_key = load_key(settings)
+    url, timeout = settings.database_url, settings.db_timeout
+    name = f"aims-{service}"
+    app.state.pool = await db.create_pool(
+        url, size=settings.db_pool_size, timeout=timeout, name=name
+    )
+    app.state.read_pool = (
+        await db.create_pool(settings.database_read_url, size=settings.db_pool_size,
+                             timeout=timeout, name=name)
+        if settings.database_read_url else app.state.pool
+    )  # fmt: skip
+    app.state.store = EventStore(app.state.pool, categories=categories)
+    app.state.repo = Repository(app.state.store)
+    app.state.notifier = Notifier(url, settings.poll_interval)
+    app.state.notifier.start()
+    app.state.runner_pool = await db.create_pool(url, size=2, timeout=timeout, name=name)
+    app.state.runner = ProjectionRunner(
+        app.state.runner_pool, projections, app.state.notifier,
+        batch=settings.projection_batch, poll_interval=settings.poll_interval,
+    )  # fmt: skip
+    if settings.run_projections:
+        app.state.runner.start()
+
+
+async def _stop(app: FastAPI) -> None:
+    await app.state.runner.stop()
+    await app.state.notifier.stop()
+    pools = {id(p): p for p in (app.state.pool, app.state.read_pool, app.state.runner_pool)}
+    await asyncio.gather(*(p.close() for p in pools.values()), return_exceptions=True)
+
+
+def _operational_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", responses={503: {"description": "not ready"}})
+    async def readyz(request: Request) -> Any:
+        """Readiness: the database answers and its schema is current."""
+        try:
+            revision = await asyncio.wait_for(db.schema_revision(request.app.state.pool), 2.0)
+        except (TimeoutError, *db.UNAVAILABLE):
+            return problems.problem_response(503, "database unreachable", code="not_ready")
+        if revision != db.head_revision():
+            return problems.problem_response(
+                503, f"schema at {revision}, code expects {db.head_revision()}", code="not_ready"
+            )
+        return {"status": "ready", "schema": revision}
+
+    @router.get("/metrics", response_class=Response)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics, including projection lag."""
+        runner: ProjectionRunner = request.app.state.runner
+        for name, lag in runner.lag().items():
+            LAG.labels(name).set(lag)
+            POSITION.labels(name).set(runner.positions.get(name, 0))
+        HEAD.set(runner.head)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,103 @@
+"""FastAPI dependencies and response helpers every service route uses."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Query, Request, Response
+
+from shared.aggregate import Repository
+from shared.auth import authenticate
+from shared.eventstore import AppendResult, EventStore
+from shared.http.problems import Problem
+from shared.jsonresp import ORJSONResponse
+from shared.requestctx import RequestContext
+
+_ETAG = re.compile(r'^(?:W/)?"?v?(\d+)"?$')
+
+
+def request_context(request: Request) -> RequestContext:
+    """The authenticated actor and ids of this request."""
+    state = request.state
+    return RequestContext(
+        actor=authenticate(request),
+        service=request.app.state.service,
+        request_id=getattr(state, "request_id", None) or "",
+        correlation_id=getattr(state, "correlation_id", None),
+        idempotency_key=getattr(state, "idempotency_key", None),
+    )
+
+
+def get_store(request: Request) -> EventStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def get_repo(request: Request) -> Repository:
+    return request.app.state.repo  # type: ignore[no-any-return]
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool  # type: ignore[no-any-return]
+
+
+def get_read_pool(request: Request) -> asyncpg.Pool:
+    """Pool for projection reads (the read replica when configured)."""
+    return request.app.state.read_pool  # type: ignore[no-any-return]
+
+
+def if_match(request: Request) -> int | None:
+    """The version an `If-Match` header names (None when absent or `*`)."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    m = _ETAG.match(raw.strip())
+    if not m:
+        raise Problem(412, f"If-Match {raw!r} is not an ETag of this resource", code="bad_etag")
+    return int(m.group(1))
+
+
+async def fresh(
+    request: Request,
+    min_position: Annotated[
+        int | None, Query(ge=0, description="wait until read models include this position")
+    ] = None,
+) -> None:
+    """Honour `?min_position=N`: wait briefly until this service's projections reach N."""
+    if min_position is None:
+        return
+    runner = request.app.state.runner
+    if not await runner.wait_for(min_position, request.app.state.settings.min_position_wait):
+        raise Problem(
+            503, f"read models have not reached position {min_position} yet; retry shortly",
+            code="not_fresh",
+        )  # fmt: skip
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def written(
+    result: AppendResult, body: Any, *, status: int = 200, location: str | None = None
+) -> Response:
+    """The response to a write: body, AIMS-Position, ETag of the stream, Location."""
+    headers = {"AIMS-Position": str(result.position), "ETag": etag(result.version)}
+    if location:
+        headers["Location"] = location
+    return ORJSONResponse(body, status_code=status, headers=headers)
+
+
+def resource(body: Any, version: int) -> Response:
+    """The response to a read of one aggregate, with its ETag."""
+    return ORJSONResponse(body, headers={"ETag": etag(version)})
+
+
+Ctx = Annotated[RequestContext, Depends(request_context)]
+Store = Annotated[EventStore, Depends(get_store)]
+Repo = Annotated[Repository, Depends(get_repo)]
+Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+ReadPool = Annotated[asyncpg.Pool, Depends(get_read_pool)]
+IfMatch = Annotated[int | None, Depends(if_match)]
+Fresh = Depends(fresh)

@@ -1,0 +1,205 @@
+"""Idempotency-Key: a retried write replays the first response and writes nothing new.
+
+The first request with a key claims it (INSERT ... ON CONFLICT DO NOTHING), runs, and
+stores its response. A concurrent duplicate waits for that response and replays it; the
+same key with a different request is refused (422). A claim whose owner died is taken
+over after a lease; the events of the retried command get the same ids (they derive
+from the key, see RequestContext.event_id), so even then nothing is written twice.
+Authentication failures and 5xx responses are not stored: the client may retry them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+
+import asyncpg
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.auth import AuthError, decode_token
+from shared.db import UNAVAILABLE
+from shared.http.problems import problem_response
+
+METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+LEASE_SECONDS = 60
+WAIT_SECONDS = 10.0
+
+
+class IdempotencyMiddleware:
+    """Stores and replays responses of writes that carry an Idempotency-Key."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _key(scope)
+        if scope["type"] != "http" or scope["method"] not in METHODS or key is None:
+            return await self.app(scope, receive, send)
+        if not 1 <= len(key) <= 255:
+            resp = problem_response(400, "Idempotency-Key must be 1-255 characters")
+            return await resp(scope, receive, send)
+        body = await _read_body(receive)
+        principal = _principal(scope)
+        digest = hashlib.sha256(
+            b"\n".join((scope["method"].encode(), scope["path"].encode(),
+                        scope.get("query_string", b""), body))
+        ).hexdigest()  # fmt: skip
+        pool: asyncpg.Pool = scope["app"].state.pool
+        try:
+            stored = await _claim_or_wait(pool, principal, key, scope, digest)
+        except UNAVAILABLE:
+            resp = problem_response(503, "the database is unavailable; retry shortly")
+            return await resp(scope, receive, send)
+        if stored is not None:
+            return await _replay(stored, digest, scope, receive, send)
+        scope.setdefault("state", {})["idempotency_key"] = key
+        await self._run_and_store(pool, principal, key, scope, body, send)
+
+    async def _run_and_store(
+        self, pool: asyncpg.Pool, principal: str, key: str, scope: Scope, body: bytes, send: Send
+    ) -> None:
+        status, headers, chunks = 500, [], []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        done = False
+        try:
+            await self.app(scope, _replay_body(body), capture)
+            done = status < 500 and status not in (401, 403)
+        finally:
+            await _finish(pool, principal, key, status, headers, b"".join(chunks), done)
+
+
+def _key(scope: Scope) -> str | None:
+    for k, v in scope.get("headers", ()):
+        if k == b"idempotency-key":
+            return v.decode("latin-1").strip()
+    return None
+
+
+def _principal(scope: Scope) -> str:
+    """Keys are scoped per authenticated subject (an invalid token gets its 401 anyway)."""
+    for k, v in scope.get("headers", ()):
+        if k == b"authorization":
+            scheme, _, token = v.decode("latin-1").partition(" ")
+            try:
+                return decode_token(scope["app"].state.jwt_key, token.strip()).sub
+            except AuthError:
+                break
+    return "anonymous"
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay_body(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # like a client that sent everything and waits
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _claim_or_wait(
+    pool: asyncpg.Pool, principal: str, key: str, scope: Scope, digest: str
+) -> asyncpg.Record | None:
+    """None when this request owns the key; otherwise the stored row to replay."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        claimed = await pool.fetchval(
+            "INSERT INTO http_idempotency (principal, key, method, path, request_hash)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
+            principal, key, scope["method"], scope["path"], digest,
+        )  # fmt: skip
+        if claimed:
+            return None
+        row = await pool.fetchrow(
+            "SELECT request_hash, status, headers, body,"
+            " created_at < now() - make_interval(secs => $3) AS stale"
+            " FROM http_idempotency WHERE principal = $1 AND key = $2",
+            principal, key, LEASE_SECONDS,
+        )  # fmt: skip
+        if row is None:
+            continue  # the owner gave up between our two statements: claim again
+        if row["status"] is not None or row["request_hash"] != digest:
+            return row
+        if row["stale"] and await _take_over(pool, principal, key):
+            return None
+        if time.monotonic() > deadline:
+            return row
+        await asyncio.sleep(0.02)
+
+
+async def _take_over(pool: asyncpg.Pool, principal: str, key: str) -> bool:
+    return bool(
+        await pool.fetchval(
+            "UPDATE http_idempotency SET created_at = now() WHERE principal = $1 AND key = $2"
+            " AND status IS NULL AND created_at < now() - make_interval(secs => $3) RETURNING 1",
+            principal,
+            key,
+            LEASE_SECONDS,
+        )  # fmt: skip
+    )
+
+
+async def _finish(
+    pool: asyncpg.Pool, principal: str, key: str, status: int, headers: list[tuple[bytes, bytes]],
+    body: bytes, keep: bool,
+) -> None:  # fmt: skip
+    try:
+        if keep:
+            kept = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers
+                    if k.lower() != b"x-request-id"]  # fmt: skip
+            await pool.execute(
+                "UPDATE http_idempotency SET status = $3, headers = $4, body = $5,"
+                " completed_at = now() WHERE principal = $1 AND key = $2",
+                principal, key, status, orjson.dumps(kept).decode(), body,
+            )  # fmt: skip
+        else:
+            await pool.execute(
+                "DELETE FROM http_idempotency WHERE principal = $1 AND key = $2 AND status IS NULL",
+                principal, key,
+            )  # fmt: skip
+    except UNAVAILABLE:
+        pass  # the claim expires after its lease; derived event ids keep the retry safe
+
+
+async def _replay(
+    row: asyncpg.Record, digest: str, scope: Scope, receive: Receive, send: Send
+) -> None:
+    if row["request_hash"] != digest:
+        resp = problem_response(
+            422,
+            "this Idempotency-Key was used with a different request",
+            code="idempotency_key_reused",
+        )
+        return await resp(scope, receive, send)
+    if row["status"] is None:
+        resp = problem_response(
+            409, "a request with this Idempotency-Key is still in progress; retry shortly",
+            code="idempotency_in_progress",
+        )  # fmt: skip
+        return await resp(scope, receive, send)
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in row["headers"]]
+    headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": row["status"], "headers": headers})
+    await send({"type": "http.response.body", "body": bytes(row["body"])})

@@ -1,0 +1,206 @@
+"""Projections: named read models folded from the global log, with their checkpoints.
+
+A projection's rows and its checkpoint are written in one transaction (guarantee 6), so
+a crash between batches leaves both at the same position and the next run resumes
+there without applying anything twice. One process runs a given projection at a time:
+the runner holds a session-level advisory lock keyed by the projection's name on the
+connection it writes with; a replica that cannot take the lock stays on standby and
+tries again, so a replica dying hands its projections to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+import asyncpg
+import structlog
+
+from shared.db import UNAVAILABLE
+from shared.eventstore import StoredEvent
+from shared.eventstore.store import Notifier
+
+log = structlog.get_logger()
+
+
+class Projection:
+    """Folds events into its own tables; subclasses set `name`, `tables` and `handle`."""
+
+    name: ClassVar[str]
+    tables: ClassVar[Sequence[str]] = ()
+    # Event types it reads; None reads every event.
+    types: ClassVar[frozenset[str] | None] = None
+
+    async def handle(self, event: StoredEvent, conn: asyncpg.Connection) -> None:
+        raise NotImplementedError
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        """Apply a batch in order (override to write in bulk)."""
+        for e in events:
+            await self.handle(e, conn)
+
+    async def reset(self, conn: asyncpg.Connection) -> None:
+        """Empty the projection's tables before a replay."""
+        if self.tables:
+            await conn.execute(f"TRUNCATE {', '.join(self.tables)}")
+
+
+def lock_key(name: str) -> int:
+    """A stable 63-bit advisory lock key for a projection name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
+
+
+async def checkpoint(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> int:
+    pos = await conn.fetchval("SELECT position FROM projection_checkpoint WHERE name = $1", name)
+    return int(pos or 0)
+
+
+async def run_batch(conn: asyncpg.Connection, proj: Projection, batch: int) -> tuple[int, int]:
+    """Apply the next batch after the checkpoint; returns (events applied, new checkpoint).
+
+    The head is read first: every position up to it is committed (writers are serialised,
+    see EventStore.append), so the checkpoint may move to the head even when the filter
+    by type leaves gaps.
+    """
+    async with conn.transaction():
+        start = await checkpoint(conn, proj.name)
+        head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+        if head <= start:
+            return 0, start
+        types = sorted(proj.types) if proj.types is not None else None
+        rows = await conn.fetch(
+            "SELECT position, id, stream_id, version, type, schema_version, data, metadata,"
+            " recorded_at, hash FROM events WHERE position > $1 AND position <= $2"
+            " AND ($4::text[] IS NULL OR type = ANY($4)) ORDER BY position LIMIT $3",
+            start, head, batch, types,
+        )  # fmt: skip
+        events = [StoredEvent.from_row(r) for r in rows]
+        if events:
+            await proj.handle_batch(events, conn)
+        new = events[-1].position if len(events) == batch else head
+        await conn.execute(
+            "INSERT INTO projection_checkpoint (name, position, updated_at) VALUES ($1, $2, now())"
+            " ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()",
+            proj.name, new,
+        )  # fmt: skip
+        return len(events), new
+
+
+class ProjectionRunner:
+    """Runs a service's projections in one background task and reports their progress.
+
+    One connection holds the advisory locks of the projections this process owns and
+    writes their batches; projections another replica owns are only watched.
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, projections: Sequence[Projection], notifier: Notifier, *,
+        batch: int = 500, poll_interval: float = 1.0,
+    ) -> None:  # fmt: skip
+        self.pool, self.projections, self.batch = pool, list(projections), batch
+        self.notifier, self.poll_interval = notifier, poll_interval
+        self.positions: dict[str, int] = {}
+        self.head = 0
+        self.owned: set[str] = set()
+        self._advanced = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.projections and self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with self.pool.acquire() as conn:
+                    try:
+                        await self._follow(conn)
+                    finally:
+                        self.owned.clear()
+                        if not conn.is_closed():
+                            await conn.execute("SELECT pg_advisory_unlock_all()")
+            except asyncio.CancelledError:
+                raise
+            except UNAVAILABLE as exc:
+                log.warning("projections_waiting_for_database", error=type(exc).__name__)
+            except Exception:
+                log.exception("projection_failed")
+            await asyncio.sleep(self.poll_interval)
+
+    async def _follow(self, conn: asyncpg.Connection) -> None:
+        while True:
+            busy = False
+            for proj in self.projections:
+                if proj.name not in self.owned and await conn.fetchval(
+                    "SELECT pg_try_advisory_lock($1)", lock_key(proj.name)
+                ):
+                    self.owned.add(proj.name)
+                if proj.name in self.owned:
+                    n, pos = await run_batch(conn, proj, self.batch)
+                    busy = busy or n == self.batch
+                else:
+                    pos = await checkpoint(conn, proj.name)
+                self.positions[proj.name] = pos
+            self.head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+            async with self._advanced:
+                self._advanced.notify_all()
+            if not busy:
+                await self.notifier.wait()
+
+    def lowest_position(self) -> int:
+        return min((self.positions.get(p.name, 0) for p in self.projections), default=0)
+
+    def lag(self) -> dict[str, int]:
+        """Events each projection is behind the head of the log."""
+        return {p.name: max(0, self.head - self.positions.get(p.name, 0)) for p in self.projections}
+
+    async def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until every projection reached `position` (True) or the timeout passed."""
+        deadline = time.monotonic() + timeout
+        async with self._advanced:
+            while self.lowest_position() < position:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                try:
+                    await asyncio.wait_for(self._advanced.wait(), left)
+                except TimeoutError:
+                    return False
+        return True
+
+
+async def replay(
+    pool: asyncpg.Pool, proj: Projection, *, batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> int:  # fmt: skip
+    """Drop a projection's rows and rebuild it from position zero; returns events applied.
+
+    Holds the projection's advisory lock, so a running service pauses that projection
+    (its runner waits for the lock) instead of racing the rebuild.
+    """
+    total = 0
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", lock_key(proj.name))
+        try:
+            async with conn.transaction():
+                await proj.reset(conn)
+                await conn.execute("DELETE FROM projection_checkpoint WHERE name = $1", proj.name)
+            while True:
+                n, _ = await run_batch(conn, proj, batch)
+                total += n
+                if progress:
+                    progress(n)
+                if n < batch:
+                    break
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(proj.name))
+    return total

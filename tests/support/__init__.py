@@ -1,0 +1,1 @@
+"""Test helpers: a real throwaway PostgreSQL, apps over ASGI, tokens."""

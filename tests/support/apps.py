@@ -1,0 +1,47 @@
+"""Service apps in-process over ASGI, with their lifespan (pools, projections) running."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.auth import issue_token
+from shared.config import Settings
+
+SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings of a test app: its database, a temp data dir, a known JWT secret."""
+    values: dict[str, Any] = {
+        "database_url": url, "data_dir": data_dir, "jwt_secret": SECRET,
+        "poll_interval": 0.2, "log_json": True, "log_level": "WARNING",
+    }  # fmt: skip
+    values.update(overrides)
+    return Settings(**values)
+
+
+def token(sub: str, *roles: str, ttl: timedelta = timedelta(hours=1)) -> str:
+    return issue_token(SECRET, sub, list(roles), ttl)
+
+
+def auth(sub: str, *roles: str) -> dict[str, str]:
+    """Authorization header for a subject with roles."""
+    return {"Authorization": f"Bearer {token(sub, *roles)}"}
+
+
+@asynccontextmanager
+async def running(service: str, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client talking to the service app in this process, lifespan started."""
+    app = importlib.import_module(f"services.{service}.main").create(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as c:
+            c.app = app  # type: ignore[attr-defined]
+            yield c

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +98,8 @@ class EventStore:
         self.categories = categories  # stream categories this process may write; None: all
         self._pending: list[_Request] = []
         self._flush_lock = asyncio.Lock()
+        # Runs inside the append transaction just before COMMIT (tests stall a writer here).
+        self.before_commit: Callable[[], Awaitable[None]] | None = None
 
     async def append(
         self,
@@ -188,6 +190,8 @@ class EventStore:
             if rows:
                 await conn.execute(_INSERT, *map(list, zip(*rows, strict=True)))
                 await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(position))
+            if self.before_commit is not None:
+                await self.before_commit()
         for req, outcome in results:  # only after COMMIT
             if isinstance(outcome, Exception):
                 req.future.set_exception(outcome)

@@ -1,0 +1,132 @@
+"""Projection runner: checkpoint with rows, resume after a crash, identical replays."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from shared.eventstore import NewEvent, StoredEvent
+from shared.eventstore.store import Notifier
+from shared.projections import Projection, ProjectionRunner, checkpoint, replay, run_batch
+
+
+class Tally(Projection):
+    """Counts each event once per stream; a duplicate application breaks its primary key."""
+
+    name = "test.tally"
+    tables = ("test_tally_seen", "test_tally")
+    types = frozenset({"Counted"})
+    fail_at: int | None = None
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        if self.fail_at is not None and e.position == self.fail_at:
+            raise RuntimeError("crash mid-batch")
+        await conn.execute("INSERT INTO test_tally_seen (event_id) VALUES ($1)", e.id)
+        await conn.execute(
+            "INSERT INTO test_tally (stream_id, n, total) VALUES ($1, 1, $2)"
+            " ON CONFLICT (stream_id) DO UPDATE SET n = test_tally.n + 1,"
+            " total = test_tally.total + $2",
+            e.stream_id, e.data["amount"],
+        )  # fmt: skip
+
+
+@pytest.fixture
+async def tally_tables(database):
+    admin = await asyncpg.connect(database.admin_url)
+    await admin.execute(
+        "CREATE TABLE test_tally_seen (event_id uuid PRIMARY KEY);"
+        "CREATE TABLE test_tally (stream_id text PRIMARY KEY, n int, total bigint);"
+        "GRANT ALL ON test_tally_seen, test_tally TO aims_app;"
+    )
+    await admin.close()
+
+
+async def seed(store, n: int) -> None:
+    for i in range(n):
+        s = f"acct-{uuid.UUID(int=i % 7)}"
+        await store.append(s, [NewEvent("Counted", {"amount": i}), NewEvent("Noise", {})],
+                           expected_version=None)  # fmt: skip
+
+
+async def table_checksum(pool) -> str:
+    return await pool.fetchval(
+        "SELECT md5(string_agg(stream_id || ':' || n || ':' || total, ',' ORDER BY stream_id))"
+        " FROM test_tally"
+    )
+
+
+async def test_a_crash_mid_batch_resumes_without_applying_anything_twice(store, pool, tally_tables):
+    await seed(store, 30)
+    proj = Tally()
+    async with pool.acquire() as conn:
+        assert (await run_batch(conn, proj, 10))[0] == 10
+        proj.fail_at = 31  # a Counted event in the next batch
+        with pytest.raises(RuntimeError):
+            await run_batch(conn, proj, 10)
+        assert await checkpoint(conn, proj.name) == 19  # rows and checkpoint rolled back together
+        proj.fail_at = None
+        while (await run_batch(conn, proj, 10))[0]:
+            pass
+    assert await pool.fetchval("SELECT count(*) FROM test_tally_seen") == 30
+    assert await pool.fetchval("SELECT sum(n) FROM test_tally") == 30
+    assert await checkpoint(pool, proj.name) == 60
+
+
+async def test_replay_from_zero_rebuilds_identical_tables(store, pool, tally_tables):
+    await seed(store, 40)
+    proj = Tally()
+    async with pool.acquire() as conn:
+        while (await run_batch(conn, proj, 7))[0]:
+            pass
+    before = await table_checksum(pool)
+    applied = await replay(pool, proj, batch=9)
+    assert applied == 40
+    assert await table_checksum(pool) == before
+    assert await pool.fetchval("SELECT sum(total) FROM test_tally") == sum(range(40))
+
+
+async def test_only_one_runner_runs_a_projection_and_both_see_it_advance(
+    store, pool, tally_tables, database
+):
+    await seed(store, 5)
+    a = ProjectionRunner(pool, [Tally()], Notifier(database.url, 0.1), poll_interval=0.1)
+    b = ProjectionRunner(pool, [Tally()], Notifier(database.url, 0.1), poll_interval=0.1)
+    for r in (a, b):
+        r.notifier.start()
+        r.start()
+    try:
+        head = await store.head_position()
+        assert await a.wait_for(head, 10) and await b.wait_for(head, 10)
+        assert len(a.owned) + len(b.owned) == 1  # the advisory lock admits one
+        await seed(store, 5)
+        head = await store.head_position()
+        assert await a.wait_for(head, 10) and await b.wait_for(head, 10)
+        assert await pool.fetchval("SELECT count(*) FROM test_tally_seen") == 10
+        assert a.lag() == {"test.tally": 0}
+    finally:
+        for r in (a, b):
+            await r.stop()
+            await r.notifier.stop()
+
+
+async def test_a_live_runner_is_woken_by_notify_well_before_its_poll_interval(
+    store, pool, tally_tables, database
+):
+    runner = ProjectionRunner(pool, [Tally()], Notifier(database.url, 30), poll_interval=30)
+    runner.notifier.start()
+    runner.start()
+    try:
+        await seed(store, 1)
+        assert await runner.wait_for(await store.head_position(), 10)
+        await asyncio.sleep(0.3)  # let the LISTEN connection settle before timing a wake-up
+        await seed(store, 1)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        assert await runner.wait_for(await store.head_position(), 10)
+        assert loop.time() - t0 < 5  # NOTIFY, not the 30 s poll
+    finally:
+        await runner.stop()
+        await runner.notifier.stop()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -186,7 +187,7 @@ def replay(
         with _progress() as bar:
             for p in chosen:
                 task = bar.add_task(p.name, total=total)
-                await replay_one(pool, p, progress=lambda n, t=task: bar.advance(t, n))
+                await replay_one(pool, p, progress=partial(bar.advance, task))
                 bar.update(task, completed=total)
         await pool.close()
 
@@ -229,3 +230,7 @@ def migrate() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

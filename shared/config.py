@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_PORTS = {"registry": 8001, "risk": 8002, "evidence": 8003}
@@ -27,7 +26,7 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     jwt_key_file: Path | None = None
     db_pool_size: int = 10
-    db_timeout: float = Field(5.0, description="seconds before a database call gives up (503)")
+    db_timeout: float = 5.0  # seconds before a database call gives up (503)
     min_position_wait: float = 5.0
     poll_interval: float = 1.0
     projection_batch: int = 500

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 _REDACT = ("authorization", "token", "secret", "password", "signature", "content")
 
 
-def _redact(_: object, __: str, event: dict) -> dict:  # type: ignore[type-arg]
+def _redact(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for k in list(event):
         if any(word in k.lower() for word in _REDACT):
             event[k] = "[redacted]"

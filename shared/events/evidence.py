@@ -27,6 +27,7 @@ class EvidenceRecorded(DomainEvent):
     valid_until: datetime | None = None
     source: str = ""
     supersedes: UUID | None = None
+    filename: str | None = None
 
 
 class EvidenceSuperseded(DomainEvent):
@@ -61,6 +62,7 @@ class AuditCompleted(DomainEvent):
     audit_id: UUID
     summary: str
     completed_by: str
+    system_ids: list[UUID] = []
 
 
 class NonconformityRaised(DomainEvent):
@@ -77,11 +79,13 @@ class NonconformityRaised(DomainEvent):
 class ContainmentRecorded(DomainEvent):
     nc_id: UUID
     action: str
+    system_id: UUID | None = None
 
 
 class RootCauseRecorded(DomainEvent):
     nc_id: UUID
     root_cause: str
+    system_id: UUID | None = None
 
 
 class CorrectiveActionAdded(DomainEvent):
@@ -90,11 +94,14 @@ class CorrectiveActionAdded(DomainEvent):
     description: str
     owner: str
     due: date
+    system_id: UUID | None = None
 
 
 class CorrectiveActionCompleted(DomainEvent):
     nc_id: UUID
     action_id: UUID
+    system_id: UUID | None = None
+    completed_by: str = ""
 
 
 class NonconformityClosed(DomainEvent):
@@ -112,10 +119,16 @@ class ManagementReviewRecorded(DomainEvent):
     inputs: list[dict[str, str]]
     decisions: list[str]
     actions: list[dict[str, str]]
+    title: str = ""
+    system_ids: list[UUID] = []
 
 
 class CheckpointSigned(DomainEvent):
-    """A signed statement that the log up to `position` has head hash `head_hash`."""
+    """A signed statement that the log up to `position` has head hash `head_hash`.
+
+    The signature is Ed25519 over `checkpoint_message(position, head_hash, signed_at)`
+    (services/evidence/signing.py); `public_key` is the PEM of the signing key.
+    """
 
     position: int
     head_hash: str

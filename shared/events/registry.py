@@ -23,6 +23,8 @@ class SystemRegistered(DomainEvent):
     eu_ai_act_tier: Tier
     intended_use: str = ""
     tags: list[str] = []
+    # Registered-model names in MLflow whose versions belong to this system.
+    mlflow_model_names: list[str] = []
 
 
 class SystemUpdated(DomainEvent):
@@ -62,6 +64,31 @@ class ModelVersionRegistered(DomainEvent):
     digest: str
     source_uri: str
     source: str = "api"
+    run_id: str | None = None
+    tags: dict[str, str] = {}
+
+
+class ModelVersionTagSet(DomainEvent):
+    """A tag set on a model version in the model registry it came from."""
+
+    system_id: UUID
+    model_version_id: UUID
+    name: str
+    version: str
+    key: str
+    value: str
+    source: str = "mlflow"
+
+
+class ModelVersionAliasSet(DomainEvent):
+    """An alias (e.g. "champion") pointed at a model version."""
+
+    system_id: UUID
+    model_version_id: UUID
+    name: str
+    version: str
+    alias: str
+    source: str = "mlflow"
 
 
 class DeploymentDecisionMade(DomainEvent):

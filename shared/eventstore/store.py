@@ -184,7 +184,7 @@ class EventStore:
                     )  # fmt: skip
                     rows.append((position, ev.id, req.stream_id, version, ev.type,
                                  ev.schema_version, data, meta, recorded_at, prev))  # fmt: skip
-                    existing[ev.id] = (req.stream_id, version, position)
+                    existing[ev.id] = (req.stream_id, version, position)  # type: ignore[index]
                 versions[req.stream_id] = version
                 results.append((req, AppendResult(req.stream_id, version, position, recorded_at)))
             if rows:
@@ -345,9 +345,8 @@ def _check(
     found = [existing.get(e.id) for e in req.events]  # type: ignore[arg-type]
     if all(found):
         if all(f[0] == req.stream_id for f in found if f):
-            last = max(found, key=lambda f: f[1])  # type: ignore[arg-type, return-value]
-            assert last is not None
-            return AppendResult(req.stream_id, last[1], last[2], None, duplicate=True)
+            version, position = max((f[1], f[2]) for f in found if f)
+            return AppendResult(req.stream_id, version, position, None, duplicate=True)
         return DuplicateEventId(req.events[0].id)
     if any(found):
         return DuplicateEventId(next(e.id for e, f in zip(req.events, found, strict=True) if f))

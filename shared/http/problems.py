@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -41,7 +42,8 @@ class Problem(Exception):
 
 
 def problem_response(
-    status: int, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None,
+    status: int, detail: str, *, code: str | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:  # fmt: skip
     """A problem+json response."""

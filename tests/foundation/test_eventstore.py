@@ -10,7 +10,6 @@ import pytest
 
 from shared import db
 from shared.eventstore import DuplicateEventId, EventStore, NewEvent, WrongExpectedVersion
-from shared.eventstore.store import APPEND_LOCK_KEY
 from shared.verify import verify_database, verify_pool
 
 
@@ -161,7 +160,9 @@ async def test_a_tailing_reader_sees_every_event_of_concurrent_batched_writers(p
 
 async def test_the_hash_chain_verifies_on_an_untouched_log(store, database):
     for i in range(50):
-        await store.append(stream(), [ev(i, text="ünïcødé \u0000 ✓", f=1.5e300)], expected_version=0)
+        await store.append(
+            stream(), [ev(i, text="ünïcødé \u0000 ✓", f=1.5e300)], expected_version=0
+        )
     report = await verify_pool(store.pool)
     assert report.ok and report.events_verified == 50 and report.first_mismatch is None
     head = await store.pool.fetchval("SELECT hash FROM events WHERE position = 50")
@@ -172,7 +173,7 @@ async def test_the_hash_chain_verifies_on_an_untouched_log(store, database):
     "tamper",
     [
         "UPDATE events SET data = '{\"n\": 999}' WHERE position = $1",
-        "UPDATE events SET metadata = '{\"actor\": \"mallory\"}' WHERE position = $1",
+        'UPDATE events SET metadata = \'{"actor": "mallory"}\' WHERE position = $1',
         "UPDATE events SET type = 'Other' WHERE position = $1",
         "UPDATE events SET recorded_at = recorded_at + interval '1 s' WHERE position = $1",
         "UPDATE events SET hash = sha256(hash) WHERE position = $1",
@@ -203,7 +204,9 @@ async def test_deleting_a_row_and_reinserting_an_altered_copy_is_detected(store,
         await admin.execute("DELETE FROM events WHERE position = 4")
         report = await verify_database(database.url)
         assert report.first_mismatch == {
-            "position": 4, "reason": "missing", "detail": report.first_mismatch["detail"]
+            "position": 4,
+            "reason": "missing",
+            "detail": report.first_mismatch["detail"],
         }
         await admin.execute(
             "INSERT INTO events SELECT $1, $2, $3, $4, $5, $6, $7::json, $8::json, $9, $10",

@@ -18,6 +18,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from shared import auth
 from shared.config import SERVICE_PORTS, Settings, get_settings
@@ -218,6 +219,47 @@ def verify(
         database.stop()
     out.print_json(data=report.as_dict())
     raise typer.Exit(0 if report.ok else 2)
+
+
+def _lag(metrics_text: str) -> dict[str, float]:
+    lags = {}
+    for line in metrics_text.splitlines():
+        if line.startswith("aims_projection_lag_events{"):
+            name = line.split('projection="', 1)[1].split('"', 1)[0]
+            lags[name] = float(line.rsplit(" ", 1)[1])
+    return lags
+
+
+@app.command()
+def status() -> None:
+    """Services, database, projection lag and the last signed checkpoint."""
+    settings = get_settings()
+    table = Table("service", "url", "ready", "projection lag (events)")
+    healthy = True
+    for s in SERVICE_PORTS:
+        url = f"http://{settings.host}:{settings.port_of(s)}"
+        try:
+            ready = httpx.get(url + "/readyz", timeout=2)
+            lag = _lag(httpx.get(url + "/metrics", timeout=2).text)
+            state = "yes" if ready.status_code == 200 else f"no ({ready.json().get('detail')})"
+            lags = ", ".join(f"{k}={int(v)}" for k, v in sorted(lag.items())) or "-"
+        except httpx.HTTPError:
+            state, lags = "not running", "-"
+        healthy = healthy and state == "yes"
+        table.add_row(s, url, state, lags)
+    out.print(table)
+    if healthy:
+        key = auth.ensure_key(settings)
+        tok = auth.issue_token(key, "aims-cli", ["auditor"], timedelta(minutes=1))
+        ev = f"http://{settings.host}:{settings.evidence_port}/v1/integrity"
+        r = httpx.get(ev, headers={"Authorization": f"Bearer {tok}"}, timeout=60)
+        if r.status_code == 200:
+            body = r.json()
+            out.print(f"log: {body['events_verified']} events, chain ok={body['ok']}, "
+                      f"head {body['head']['position']}")  # fmt: skip
+            cp = body.get("checkpoint") or body.get("latest_checkpoint")
+            out.print(f"last checkpoint: {cp or 'none yet'}")
+    raise typer.Exit(0 if healthy else 1)
 
 
 @app.command()

@@ -24,6 +24,9 @@ LATENCY = Histogram(
 )  # fmt: skip
 
 
+QUIET = {"/healthz", "/readyz", "/metrics"}  # probes: measured, not logged
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -105,5 +108,7 @@ class RequestMiddleware:
         route = getattr(scope.get("route"), "path", "unmatched")
         REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
         LATENCY.labels(self.service, scope["method"], route).observe(seconds)
+        if route in QUIET and status < 500:
+            return
         fields: dict[str, Any] = {"method": scope["method"], "route": route, "status": status}
         log.info("request", ms=round(seconds * 1000, 2), **fields)

@@ -35,7 +35,7 @@ def plain_url(url: str) -> str:
     return url
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(
             typ,
@@ -55,7 +55,7 @@ async def create_pool(
         max_size=size,
         timeout=timeout,
         command_timeout=timeout,
-        init=_init_connection,
+        init=init_connection,
         server_settings={"application_name": name},
         **kw,
     )

@@ -22,6 +22,7 @@ UNAVAILABLE = (
     asyncpg.TooManyConnectionsError,
     asyncpg.PostgresConnectionError,
     asyncpg.QueryCanceledError,
+    asyncpg.InternalClientError,  # raised for a connection that died mid-operation
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,52 @@
+"""Services as real processes (uvicorn), for crash, outage and end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.apps import SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def spawn(
+    service: str, database_url: str, port: int, data_dir: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    """Start one service process; returns once it answers /healthz."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
+    full.update(AIMS_DATABASE_URL=database_url, AIMS_JWT_SECRET=SECRET,
+                AIMS_DATA_DIR=str(data_dir), AIMS_POLL_INTERVAL="0.2", **env)  # fmt: skip
+    log = open(data_dir / f"{service}-{port}.log", "ab")  # noqa: SIM115 - lives with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", f"services.{service}.main:create", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=full, stdout=log, stderr=log,
+    )  # fmt: skip
+    wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 30, f"{service} to start")
+    return proc
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

@@ -16,6 +16,7 @@ from shared.verify import verify_database
 from tests.support.apps import auth
 from tests.support.readmodels import catch_up, fingerprint
 
+
 def pg_tool(name: str) -> str:
     from pgserver._commands import POSTGRES_BIN_PATH
 
@@ -33,8 +34,8 @@ async def test_a_dump_taken_under_load_restores_verifies_and_replays_identically
         nonlocal acknowledged
         i = 0
         while not stop.is_set():
-            r = await c.post("/v1/systems", headers=owner,
-                             json={"name": f"sys {i}", "purpose": "p", "owner": "alice"})  # fmt: skip
+            body = {"name": f"sys {i}", "purpose": "p", "owner": "alice"}
+            r = await c.post("/v1/systems", headers=owner, json=body)
             assert r.status_code == 201
             acknowledged, i = acknowledged + 1, i + 1
 

@@ -23,8 +23,8 @@ async def write_load(base: str, stop: asyncio.Event, acked: list[str], statuses:
             i = 0
             while not stop.is_set():
                 try:
-                    r = await c.post("/v1/systems", headers=OWNER,
-                                     json={"name": f"w{w}-{i}", "purpose": "p", "owner": "alice"})  # fmt: skip
+                    body = {"name": f"w{w}-{i}", "purpose": "p", "owner": "alice"}
+                    r = await c.post("/v1/systems", headers=OWNER, json=body)
                     statuses.append(r.status_code)
                     if r.status_code == 201:
                         acked.append(r.json()["id"])
@@ -49,13 +49,13 @@ async def test_a_killed_service_loses_no_acknowledged_write_and_its_projections_
     try:
         for _ in range(3):
             target = len(acked) + 30
-            await asyncio.to_thread(wait_for, lambda: len(acked) >= target, 60, "writes")
+            await asyncio.to_thread(wait_for, lambda t=target: len(acked) >= t, 60, "writes")
             proc.kill()  # SIGKILL mid-load
             proc.wait()
             kills += 1
             proc = await asyncio.to_thread(spawn, "registry", database.url, port, tmp_path)
         target = len(acked) + 30
-        await asyncio.to_thread(wait_for, lambda: len(acked) >= target, 60, "writes")
+        await asyncio.to_thread(wait_for, lambda t=target: len(acked) >= t, 60, "writes")
     finally:
         stop.set()
         await load
@@ -118,8 +118,10 @@ async def test_a_database_outage_gets_503s_then_service_resumes_within_five_seco
     assert 500 not in statuses and set(statuses) <= {0, 201, 503}, Counter(statuses)
     conn = await asyncpg.connect(pg.app_url)
     try:
-        ids = {r["id"] for r in await conn.fetch(
-            "SELECT data->>'system_id' AS id FROM events WHERE type = 'SystemRegistered'")}  # fmt: skip
+        rows = await conn.fetch(
+            "SELECT data->>'system_id' AS id FROM events WHERE type = 'SystemRegistered'"
+        )
+        ids = {r["id"] for r in rows}
     finally:
         await conn.close()
         pg.stop()

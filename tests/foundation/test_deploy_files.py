@@ -1,4 +1,4 @@
-"""The deployment files parse and keep their promises (non-root, probes on /readyz, keys as secrets)."""
+"""The deployment files parse and keep their promises: non-root, probes, keys as secrets."""
 
 from pathlib import Path
 

@@ -89,7 +89,8 @@ def _wait_ready(settings: Settings, procs: dict[str, subprocess.Popen[bytes]]) -
         for name in sorted(pending):
             if procs[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with code {procs[name].returncode}")
-            url = f"http://{settings.host}:{settings.port_of(name)}/readyz"
+            probe = "/healthz" if name == "console" else "/readyz"
+            url = f"http://{settings.host}:{settings.port_of(name)}{probe}"
             try:
                 if httpx.get(url, timeout=1).status_code == 200:
                     pending.discard(name)
@@ -117,7 +118,7 @@ def _terminate(procs: dict[str, subprocess.Popen[bytes]]) -> None:
 def up() -> None:
     """Start PostgreSQL (embedded unless AIMS_DATABASE_URL is set) and the three services."""
     settings = get_settings()
-    busy = [f"{s} :{settings.port_of(s)}" for s in SERVICE_PORTS
+    busy = [f"{s} :{settings.port_of(s)}" for s in (*SERVICE_PORTS, "console")
             if not _port_free(settings.host, settings.port_of(s))]  # fmt: skip
     if busy:
         fail(f"port in use: {', '.join(busy)} (set AIMS_<SERVICE>_PORT to move a service)")
@@ -135,12 +136,13 @@ def up() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    procs = {s: _spawn(s, settings, database.app_url) for s in SERVICE_PORTS}
+    procs = {s: _spawn(s, settings, database.app_url) for s in (*SERVICE_PORTS, "console")}
     code = 0
     try:
         _wait_ready(settings, procs)
         for s in SERVICE_PORTS:
             out.print(f"{s:9} http://{settings.host}:{settings.port_of(s)}  (docs: /docs)")
+        out.print(f"console   http://{settings.host}:{settings.console_port}/")
         where = "embedded PostgreSQL" if database.embedded else "AIMS_DATABASE_URL"
         out.print(f"data      {settings.data_dir.resolve()}  ({where})")
         out.print("aims is up; Ctrl-C stops it.")
@@ -260,6 +262,47 @@ def status() -> None:
             cp = body.get("checkpoint") or body.get("latest_checkpoint")
             out.print(f"last checkpoint: {cp or 'none yet'}")
     raise typer.Exit(0 if healthy else 1)
+
+
+@app.command()
+def export(
+    out_file: Annotated[Path, typer.Option("--out", help="zip file to write")],
+    system_id: Annotated[str | None, typer.Option(help="only this AI system (UUID)")] = None,
+    frm: Annotated[str | None, typer.Option("--from", help="RFC 3339 start time")] = None,
+    to: Annotated[str | None, typer.Option(help="RFC 3339 end time")] = None,
+) -> None:
+    """Write an audit pack: the same zip as GET /v1/exports/audit-pack."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from services.evidence.pack import export_file
+
+    def when(text: str | None, flag: str) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"{flag} {text!r} is not an RFC 3339 time")
+            raise
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    try:
+        system = uuid.UUID(system_id) if system_id else None
+    except ValueError:
+        fail(f"--system-id {system_id!r} is not a UUID")
+        raise
+    settings = get_settings()
+    database = open_database(settings)
+    try:
+        asyncio.run(export_file(
+            database.app_url, out_file, settings.checkpoint_key_path, system_id=system,
+            frm=when(frm, "--from"), to=when(to, "--to"),
+            actor=f"cli:{os.getenv('USER') or 'aims'}",
+        ))  # fmt: skip
+    finally:
+        database.stop()
+    out.print(f"audit pack written to {out_file}")
 
 
 @app.command()

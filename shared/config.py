@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     registry_port: int = 8001
     risk_port: int = 8002
     evidence_port: int = 8003
+    console_port: int = 8000
+    registry_url: str | None = None  # where the console finds the services
+    risk_url: str | None = None
+    evidence_url: str | None = None
     jwt_secret: str | None = None
     jwt_key_file: Path | None = None
     db_pool_size: int = 10

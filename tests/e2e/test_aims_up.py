@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-SERVICES = ("registry", "risk", "evidence")
+SERVICES = ("registry", "risk", "evidence", "console")
 
 
 def free_ports(n: int) -> list[int]:
@@ -45,21 +45,22 @@ def aims_env(data_dir: Path, ports: list[int]) -> dict[str, str]:
 def ready(ports: list[int]) -> bool:
     try:
         return all(
-            httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=1).status_code == 200 for p in ports
-        )
+            httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=1).status_code == 200
+            for p in ports[:3]
+        ) and httpx.get(f"http://127.0.0.1:{ports[3]}/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 
 
 def test_aims_up_serves_all_three_services_and_stops_cleanly(tmp_path):
-    data, ports = tmp_path / "data", free_ports(3)
+    data, ports = tmp_path / "data", free_ports(4)
     env = aims_env(data, ports)
     aims = [sys.executable, "-m", "shared.cli"]
     proc = subprocess.Popen([*aims, "up"], env=env, stdout=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: ready(ports), 60, "all /readyz green")
         children = psutil.Process(proc.pid).children(recursive=True)
-        assert len(children) >= 3
+        assert len(children) >= 4
         tok = subprocess.check_output(
             [*aims, "token", "--sub", "e2e", "--role", "system_owner"], env=env, text=True
         ).strip()
@@ -81,7 +82,7 @@ def test_aims_up_serves_all_three_services_and_stops_cleanly(tmp_path):
 
 
 def test_aims_up_keeps_data_across_restarts_and_refuses_a_busy_port(tmp_path):
-    data, ports = tmp_path / "data", free_ports(3)
+    data, ports = tmp_path / "data", free_ports(4)
     env = aims_env(data, ports)
     aims = [sys.executable, "-m", "shared.cli"]
     for run in range(2):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from typing import Annotated, Any
 
 import asyncpg
@@ -67,12 +69,36 @@ async def fresh(
     """Honour `?min_position=N`: wait briefly until this service's projections reach N."""
     if min_position is None:
         return
-    runner = request.app.state.runner
-    if not await runner.wait_for(min_position, request.app.state.settings.min_position_wait):
+    state = request.app.state
+    wait = state.settings.min_position_wait
+    if state.read_pool is state.pool:
+        reached = await state.runner.wait_for(min_position, wait)
+    else:  # reads go to a standby: its copy of the checkpoints must have arrived there
+        reached = await replica_reached(state.read_pool, state.runner, min_position, wait)
+    if not reached:
         raise Problem(
             503, f"read models have not reached position {min_position} yet; retry shortly",
             code="not_fresh",
         )  # fmt: skip
+
+
+async def replica_reached(
+    read_pool: asyncpg.Pool, runner: Any, position: int, timeout: float
+) -> bool:
+    """Poll the standby until every projection's replicated checkpoint reaches `position`."""
+    names = [p.name for p in runner.projections]
+    deadline = time.monotonic() + timeout
+    while True:
+        lowest = await read_pool.fetchval(
+            "SELECT CASE WHEN count(*) = $2 THEN min(position) ELSE 0 END"
+            " FROM projection_checkpoint WHERE name = ANY($1)",
+            names, len(names),
+        )  # fmt: skip
+        if not names or (lowest or 0) >= position:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)  # replication has no NOTIFY; poll the standby briefly
 
 
 def etag(version: int) -> str:

@@ -44,10 +44,13 @@ def aims_env(data_dir: Path, ports: list[int]) -> dict[str, str]:
 
 def ready(ports: list[int]) -> bool:
     try:
-        return all(
-            httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=1).status_code == 200
-            for p in ports[:3]
-        ) and httpx.get(f"http://127.0.0.1:{ports[3]}/healthz", timeout=1).status_code == 200
+        return (
+            all(
+                httpx.get(f"http://127.0.0.1:{p}/readyz", timeout=1).status_code == 200
+                for p in ports[:3]
+            )
+            and httpx.get(f"http://127.0.0.1:{ports[3]}/healthz", timeout=1).status_code == 200
+        )
     except httpx.HTTPError:
         return False
 

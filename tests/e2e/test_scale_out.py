@@ -3,7 +3,6 @@ replicas of each service sharing one database with each projection run exactly o
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pwd
 import shutil

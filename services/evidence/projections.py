@@ -1,5 +1,232 @@
-"""evidence read models, folded from the global log."""
+"""Evidence read models, folded from the global log (this service's and the others' events)."""
 
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+from services.evidence import trail
+from shared.eventstore import StoredEvent
 from shared.projections import Projection
 
-PROJECTIONS: list[Projection] = []
+
+def _uuids(values: list[str] | None) -> list[UUID]:
+    return [UUID(v) for v in values or []]
+
+
+class EvidenceList(Projection):
+    """One row per piece of evidence, with its links and whether it was superseded."""
+
+    name = "evidence.evidence_list"
+    tables = ("evidence_evidence",)
+    types = frozenset({"EvidenceRecorded", "EvidenceSuperseded"})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d = e.data
+        if e.type == "EvidenceRecorded":
+            await conn.execute(
+                "INSERT INTO evidence_evidence (id, kind, title, sha256, uri, system_ids,"
+                " control_ids, risk_ids, stored, size, media_type, source, collected_at,"
+                " valid_until, supersedes, recorded_by, version, created_position, created_at,"
+                " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                " $13::text::timestamptz, $14::text::timestamptz, $15, $16, $17, $18, $19, $19)"
+                " ON CONFLICT (id) DO NOTHING",
+                UUID(d["evidence_id"]), d["kind"], d["title"], d["sha256"], d["uri"],
+                _uuids(d.get("system_ids")), d.get("control_ids") or [], _uuids(d.get("risk_ids")),
+                d.get("stored", False), d.get("size"), d.get("media_type"), d.get("source", ""),
+                d["collected_at"], d.get("valid_until"),
+                UUID(d["supersedes"]) if d.get("supersedes") else None, trail.actor(e),
+                e.version, e.position, e.recorded_at,
+            )  # fmt: skip
+        else:
+            await conn.execute(
+                "UPDATE evidence_evidence SET superseded_by = $2, version = $3, updated_at = $4"
+                " WHERE id = $1",
+                UUID(d["evidence_id"]), UUID(d["superseded_by"]), e.version, e.recorded_at,
+            )  # fmt: skip
+
+
+class SystemOwners(Projection):
+    """AI systems and their owners, from the registry's events (for impartiality checks)."""
+
+    name = "evidence.systems"
+    tables = ("evidence_system",)
+    types = frozenset({"SystemRegistered", "SystemOwnerAssigned", "SystemUpdated",
+                       "SystemStageChanged", "SystemRetired"})  # fmt: skip
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d, sid = e.data, UUID(e.data["system_id"])
+        match e.type:
+            case "SystemRegistered":
+                await conn.execute(
+                    "INSERT INTO evidence_system (system_id, name, owner, eu_ai_act_tier,"
+                    " updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (system_id) DO NOTHING",
+                    sid, d["name"], d["owner"], d["eu_ai_act_tier"], e.recorded_at,
+                )  # fmt: skip
+            case "SystemOwnerAssigned":
+                await self._set(conn, sid, e, owner=d["owner"])
+            case "SystemStageChanged":
+                await self._set(conn, sid, e, stage=d["to"])
+            case "SystemRetired":
+                await self._set(conn, sid, e, stage="retired")
+            case "SystemUpdated":
+                changes = d.get("changes") or {}
+                kept = {k: changes[k] for k in ("name", "eu_ai_act_tier", "owner") if k in changes}
+                await self._set(conn, sid, e, **kept)
+
+    @staticmethod
+    async def _set(conn: asyncpg.Connection, sid: UUID, e: StoredEvent, **values: str) -> None:
+        sets = "".join(f", {k} = ${i}" for i, k in enumerate(values, start=3))
+        await conn.execute(
+            f"UPDATE evidence_system SET updated_at = $2{sets} WHERE system_id = $1",
+            sid, e.recorded_at, *values.values(),
+        )  # fmt: skip
+
+
+class StatementOfApplicability(Projection):
+    """The current SoA row of each Annex A control (for audit packs)."""
+
+    name = "evidence.soa"
+    tables = ("evidence_soa",)
+    types = frozenset({"SoAEntrySet"})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d = e.data
+        await conn.execute(
+            "INSERT INTO evidence_soa (control_id, applicable, justification, status, owner,"
+            " set_by, set_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (control_id) DO UPDATE SET applicable = $2, justification = $3,"
+            " status = $4, owner = $5, set_by = $6, set_at = $7, position = $8",
+            d["control_id"], d["applicable"], d["justification"], d["status"],
+            d.get("owner", ""), trail.actor(e), e.recorded_at, e.position,
+        )  # fmt: skip
+
+
+class Audits(Projection):
+    """Audit programme and findings."""
+
+    name = "evidence.audits"
+    tables = ("evidence_audit", "evidence_finding")
+    types = frozenset({"AuditPlanned", "FindingRaised", "AuditCompleted"})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d = e.data
+        match e.type:
+            case "AuditPlanned":
+                await conn.execute(
+                    "INSERT INTO evidence_audit (id, title, scope, status, auditors, system_ids,"
+                    " starts_on, ends_on, created_position, created_at) VALUES ($1, $2, $3,"
+                    " 'planned', $4, $5, $6::text::date, $7::text::date, $8, $9)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    UUID(d["audit_id"]), d["title"], d["scope"], d["auditors"],
+                    _uuids(d.get("system_ids")), d["starts_on"], d["ends_on"], e.position,
+                    e.recorded_at,
+                )  # fmt: skip
+            case "FindingRaised":
+                await conn.execute(
+                    "INSERT INTO evidence_finding (id, audit_id, kind, reference, description,"
+                    " system_id, raised_by, created_position, created_at) VALUES ($1, $2, $3,"
+                    " $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                    UUID(d["finding_id"]), UUID(d["audit_id"]), d["kind"], d["reference"],
+                    d["description"], UUID(d["system_id"]) if d.get("system_id") else None,
+                    d["raised_by"], e.position, e.recorded_at,
+                )  # fmt: skip
+                await conn.execute(
+                    "UPDATE evidence_audit SET findings = findings + 1 WHERE id = $1",
+                    UUID(d["audit_id"]),
+                )
+            case "AuditCompleted":
+                await conn.execute(
+                    "UPDATE evidence_audit SET status = 'completed' WHERE id = $1",
+                    UUID(d["audit_id"]),
+                )
+
+
+class Nonconformities(Projection):
+    """Nonconformities with their open corrective actions."""
+
+    name = "evidence.nonconformities"
+    tables = ("evidence_nc",)
+    types = frozenset({"NonconformityRaised", "CorrectiveActionAdded",
+                       "CorrectiveActionCompleted", "NonconformityClosed"})  # fmt: skip
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d, nc_id = e.data, UUID(e.data["nc_id"])
+        match e.type:
+            case "NonconformityRaised":
+                opt = {
+                    k: UUID(d[k]) if d.get(k) else None
+                    for k in ("system_id", "finding_id", "audit_id")
+                }
+                await conn.execute(
+                    "INSERT INTO evidence_nc (id, title, owner, status, system_id, finding_id,"
+                    " audit_id, reference, created_position, created_at) VALUES ($1, $2, $3,"
+                    " 'open', $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                    nc_id, d["title"], d["owner"], *opt.values(), d.get("reference", ""),
+                    e.position, e.recorded_at,
+                )  # fmt: skip
+            case "CorrectiveActionAdded" | "CorrectiveActionCompleted":
+                step = 1 if e.type == "CorrectiveActionAdded" else -1
+                await conn.execute(
+                    "UPDATE evidence_nc SET actions_open = actions_open + $2 WHERE id = $1",
+                    nc_id,
+                    step,
+                )
+            case "NonconformityClosed":
+                await conn.execute(
+                    "UPDATE evidence_nc SET status = 'closed', closed_by = $2, closed_at = $3"
+                    " WHERE id = $1",
+                    nc_id, d["closed_by"], e.recorded_at,
+                )  # fmt: skip
+
+
+class Reviews(Projection):
+    """Management reviews."""
+
+    name = "evidence.reviews"
+    tables = ("evidence_review",)
+    types = frozenset({"ManagementReviewRecorded"})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d = e.data
+        await conn.execute(
+            "INSERT INTO evidence_review (id, title, held_on, attendees, decisions, actions,"
+            " recorded_by, created_position, created_at) VALUES ($1, $2, $3::text::date, $4,"
+            " $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+            UUID(d["review_id"]), d.get("title", ""), d["held_on"], d["attendees"],
+            len(d["decisions"]), len(d["actions"]), trail.actor(e), e.position, e.recorded_at,
+        )  # fmt: skip
+
+
+class AuditTrail(Projection):
+    """Every event of all three services, indexed for the audit-trail filters."""
+
+    name = "evidence.audit_trail"
+    tables = ("evidence_trail", "evidence_trail_system")
+    types = None
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        await self.handle_batch([e], conn)
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        rows = [trail.row(e) for e in events]
+        await conn.executemany(
+            "INSERT INTO evidence_trail (position, event_id, type, stream_id, actor, source,"
+            " recorded_at, summary, system_ids, basis, links) VALUES ($1, $2, $3, $4, $5, $6,"
+            " $7, $8, $9, $10, $11) ON CONFLICT (position) DO NOTHING",
+            rows,
+        )
+        links = [(sid, r[0]) for r in rows for sid in r[8]]
+        if links:
+            await conn.executemany(
+                "INSERT INTO evidence_trail_system (system_id, position) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING",
+                links,
+            )
+
+
+PROJECTIONS: list[Projection] = [
+    EvidenceList(), SystemOwners(), StatementOfApplicability(), Audits(), Nonconformities(),
+    Reviews(), AuditTrail(),
+]  # fmt: skip

@@ -1,0 +1,113 @@
+"""The human-readable report of an audit pack: one AI system traced end to end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+SECTIONS: list[tuple[str, str, frozenset[str]]] = [
+    ("inventory", "Inventory and lifecycle", frozenset({
+        "SystemRegistered", "SystemUpdated", "SystemOwnerAssigned", "ModelVersionRegistered",
+        "SystemRetired"})),
+    ("impact", "Impact assessment (6.1.4)", frozenset({
+        "ImpactAssessmentDrafted", "ImpactAssessmentRevised", "ImpactAssessmentSubmitted",
+        "ImpactAssessmentApproved", "ImpactAssessmentReviewDue"})),
+    ("risks", "Risks and treatment (6.1.2, 6.1.3)", frozenset({
+        "RiskCriteriaSet", "RiskIdentified", "RiskAssessed", "RiskTreatmentPlanned",
+        "RiskTreatmentCompleted", "ResidualRiskAssessed", "RiskClosed"})),
+    ("controls", "Controls (SoA) and evidence (7.5, 9.1)", frozenset({
+        "SoAEntrySet", "EvidenceRecorded", "EvidenceSuperseded"})),
+    ("acceptances", "Risk acceptances", frozenset({
+        "AcceptanceRequested", "AcceptanceApproved", "AcceptanceRejected", "AcceptanceVoided"})),
+    ("gates", "Gate decisions", frozenset({"SystemStageChanged", "DeploymentDecisionMade"})),
+    ("deployments", "Deployments", frozenset({"DeploymentRecorded"})),
+    ("findings", "Audits, findings and corrective actions (9.2, 10.2)", frozenset({
+        "AuditPlanned", "FindingRaised", "AuditCompleted", "NonconformityRaised",
+        "ContainmentRecorded", "RootCauseRecorded", "CorrectiveActionAdded",
+        "CorrectiveActionCompleted", "NonconformityClosed"})),
+    ("reviews", "Management reviews (9.3)", frozenset({"ManagementReviewRecorded"})),
+]  # fmt: skip
+_SECTION_OF = {t: key for key, _, types in SECTIONS for t in types}
+MAX_ROWS = 1000  # per section; events.jsonl always has them all
+
+CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:4px 6px;
+text-align:left;vertical-align:top}th{background:#f6f6f6}.muted{color:#777}code{font-size:12px}"""
+
+
+class Trace:
+    """Rows of the report, per section, gathered while the events stream past."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[str, ...]]] = {key: [] for key, _, _ in SECTIONS}
+        self.rows["other"] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, type_: str, event: dict[str, Any], summary: str) -> None:
+        key = _SECTION_OF.get(type_, "other")
+        self.counts[key] += 1
+        if len(self.rows[key]) < MAX_ROWS:
+            self.rows[key].append((event["time"], str(event["aimsposition"]), type_,
+                                   event["aimsactor"], summary))  # fmt: skip
+
+
+def _table(headers: list[str], rows: Sequence[tuple[Any, ...]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render(
+    trace: Trace, system: dict[str, Any] | None, soa: list[dict[str, Any]], scope: dict[str, Any]
+) -> bytes:
+    """The report as HTML bytes."""
+    cp = scope["checkpoint"]
+    title = (
+        f"AI system {system['name']}"
+        if system
+        else (
+            f"AI system {scope['system_id']}"
+            if scope["system_id"]
+            else "the whole management system"
+        )
+    )
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>aims audit pack: "
+             f"{escape(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>Audit pack: {escape(title)}</h1>",
+             f"<p class='muted'>{scope['events']} events, period "
+             f"{escape(str(scope['from'] or 'start'))}"
+             f" to {escape(str(scope['to'] or 'now'))}; covered by the checkpoint signed "
+             f"{escape(cp['signed_at'])} at position {cp['position']} (key {escape(cp['key_id'])})."
+             "</p>"]  # fmt: skip
+    if system:
+        parts.append(
+            _table(
+                ["name", "owner", "EU AI Act tier", "stage"],
+                [(system["name"], system["owner"], system["eu_ai_act_tier"], system["stage"])],
+            )
+        )
+    for key, heading, _ in [*SECTIONS, ("other", "Other events", frozenset())]:
+        rows = trace.rows[key]
+        if key == "other" and not rows:
+            continue
+        parts.append(f"<h2>{escape(heading)}</h2>")
+        if key == "controls":
+            applicable = [(r["control_id"], r["title"], str(r.get("applicable")), r["status"],
+                           r.get("justification") or "") for r in soa]  # fmt: skip
+            parts.append("<h3>Statement of Applicability</h3>")
+            parts.append(_table(["control", "title", "applicable", "status", "justification"],
+                                applicable))  # fmt: skip
+        if rows:
+            parts.append(_table(["time", "position", "event", "actor", "what"], rows))
+            more = trace.counts[key] - len(rows)
+            if more > 0:
+                parts.append(f"<p class='muted'>{more} more in events.jsonl</p>")
+        else:
+            parts.append("<p class='muted'>No records.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts).encode()

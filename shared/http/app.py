@@ -74,6 +74,8 @@ def create_app(
         app.include_router(router, dependencies=[guard])
     for router in public_routers:
         app.include_router(router)
+    # Routes that carry their own authentication (e.g. an HMAC-signed webhook).
+    app.state.public_paths = {getattr(r, "path", "") for pr in public_routers for r in pr.routes}
     app.include_router(_operational_router())
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(

@@ -3,6 +3,7 @@
 from shared.eventstore.errors import (
     DuplicateEventId,
     EventStoreError,
+    InvalidEventData,
     StreamNotFound,
     WrongExpectedVersion,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "DuplicateEventId",
     "EventStore",
     "EventStoreError",
+    "InvalidEventData",
     "NewEvent",
     "StoredEvent",
     "StreamNotFound",

@@ -29,3 +29,7 @@ class StreamNotFound(EventStoreError):
     def __init__(self, stream_id: str) -> None:
         super().__init__(f"stream {stream_id} not found")
         self.stream_id = stream_id
+
+
+class InvalidEventData(EventStoreError, ValueError):
+    """Event content PostgreSQL text cannot hold (a NUL character) or JSON cannot express."""

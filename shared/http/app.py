@@ -77,6 +77,7 @@ def create_app(
     # Routes that carry their own authentication (e.g. an HMAC-signed webhook).
     app.state.public_paths = {getattr(r, "path", "") for pr in public_routers for r in pr.routes}
     app.include_router(_operational_router())
+    _document_problems(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         RequestMiddleware, service=service, max_body=settings.max_body_bytes,
@@ -120,6 +121,42 @@ async def _stop(app: FastAPI) -> None:
     await app.state.notifier.stop()
     pools = {id(p): p for p in (app.state.pool, app.state.read_pool, app.state.runner_pool)}
     await asyncio.gather(*(p.close() for p in pools.values()), return_exceptions=True)
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Declare in OpenAPI that every error is problem+json (RFC 9457)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = generate()
+        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                for code in [c for c in responses if c.startswith(("4", "5"))]:
+                    responses[code]["content"] = problem
+                responses["default"] = {"description": "Problem (RFC 9457)", "content": problem}
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _operational_router() -> APIRouter:

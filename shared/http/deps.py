@@ -71,6 +71,13 @@ async def fresh(
         return
     state = request.app.state
     wait = state.settings.min_position_wait
+    if min_position > state.runner.head:
+        head = await state.store.head_position()
+        if min_position > head:
+            raise Problem(
+                400, f"position {min_position} does not exist: the log ends at {head}",
+                code="position_ahead_of_log",
+            )  # fmt: skip
     if state.read_pool is state.pool:
         reached = await state.runner.wait_for(min_position, wait)
     else:  # reads go to a standby: its copy of the checkpoints must have arrived there

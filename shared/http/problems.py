@@ -14,7 +14,12 @@ from starlette.exceptions import HTTPException
 from shared import errors
 from shared.auth import AuthError
 from shared.db import UNAVAILABLE
-from shared.eventstore import DuplicateEventId, StreamNotFound, WrongExpectedVersion
+from shared.eventstore import (
+    DuplicateEventId,
+    InvalidEventData,
+    StreamNotFound,
+    WrongExpectedVersion,
+)
 from shared.jsonresp import dumps
 
 log = structlog.get_logger()
@@ -108,6 +113,10 @@ def install(app: FastAPI) -> None:
             code="version_conflict",
             current_version=exc.actual,
         )
+
+    @app.exception_handler(InvalidEventData)
+    async def _bad_content(_: Request, exc: InvalidEventData) -> Response:
+        return problem_response(422, str(exc), code="invalid_content")
 
     @app.exception_handler(DuplicateEventId)
     async def _dup(_: Request, exc: DuplicateEventId) -> Response:

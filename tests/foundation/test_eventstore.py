@@ -9,7 +9,13 @@ import asyncpg
 import pytest
 
 from shared import db
-from shared.eventstore import DuplicateEventId, EventStore, NewEvent, WrongExpectedVersion
+from shared.eventstore import (
+    DuplicateEventId,
+    EventStore,
+    InvalidEventData,
+    NewEvent,
+    WrongExpectedVersion,
+)
 from shared.verify import verify_database, verify_pool
 
 
@@ -161,7 +167,7 @@ async def test_a_tailing_reader_sees_every_event_of_concurrent_batched_writers(p
 async def test_the_hash_chain_verifies_on_an_untouched_log(store, database):
     for i in range(50):
         await store.append(
-            stream(), [ev(i, text="ünïcødé \u0000 ✓", f=1.5e300)], expected_version=0
+            stream(), [ev(i, text="ünïcødé \\u0000 ✓ \t", f=1.5e300)], expected_version=0
         )
     report = await verify_pool(store.pool)
     assert report.ok and report.events_verified == 50 and report.first_mismatch is None
@@ -192,6 +198,15 @@ async def test_verification_names_the_first_tampered_position(store, database, t
     assert not report.ok
     assert report.first_mismatch["position"] == 13
     assert report.events_verified == 12
+
+
+async def test_nul_characters_are_refused_before_they_can_stall_a_projection(store):
+    s = stream()
+    with pytest.raises(InvalidEventData):
+        await store.append(s, [ev(text="a\x00b")], expected_version=0)
+    with pytest.raises(InvalidEventData):
+        await store.append(s, [ev()], expected_version=0, metadata={"note": "\x00"})
+    assert await store.stream_version(s) == 0
 
 
 async def test_deleting_a_row_and_reinserting_an_altered_copy_is_detected(store, database):

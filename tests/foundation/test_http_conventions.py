@@ -67,6 +67,31 @@ async def test_validation_errors_name_the_fields_and_write_nothing(service):
         assert await event_count(c) == 0
 
 
+async def test_nul_characters_get_422_and_write_nothing(service):
+    async with service("registry") as c:
+        bad = {**SYSTEM, "purpose": "nul \u0000 inside"}
+        assert_problem(await c.post("/v1/systems", json=bad, headers=OWNER), 422)
+        assert await event_count(c) == 0
+
+
+async def test_sql_and_script_looking_strings_are_stored_and_returned_verbatim(service):
+    async with service("registry") as c:
+        nasty = "'; DROP TABLE events; -- <script>alert(1)</script> ünï \\u0000"
+        r = await c.post("/v1/systems", json={**SYSTEM, "name": nasty[:200]}, headers=OWNER)
+        assert r.status_code == 201
+        got = await c.get(r.headers["location"], headers=OWNER)
+        assert got.json()["name"] == nasty[:200].strip()
+
+
+async def test_deeply_nested_json_is_refused_without_a_5xx(service):
+    async with service("registry") as c:
+        deep = "[" * 5000 + "]" * 5000
+        r = await c.post("/v1/systems", content=deep, headers={
+            **OWNER, "content-type": "application/json"})  # fmt: skip
+        assert r.status_code in (400, 422)
+        assert await event_count(c) == 0
+
+
 async def test_unknown_ids_get_404_and_malformed_ids_422(service):
     async with service("registry") as c:
         viewer = auth("v", "viewer")

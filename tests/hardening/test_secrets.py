@@ -21,8 +21,9 @@ def test_tokens_webhook_secrets_and_uploads_never_appear_in_logs(database, tmp_p
     try:
         h = {"Authorization": f"Bearer {tok}"}
         reg, ev = (f"http://127.0.0.1:{p}" for p in ports.values())
-        system = httpx.post(f"{reg}/v1/systems", headers={**h, "Idempotency-Key": tok[-20:]},
-                            json={"name": "s", "purpose": "p", "owner": "alice"}).json()  # fmt: skip
+        body = {"name": "s", "purpose": "p", "owner": "alice"}
+        headers = {**h, "Idempotency-Key": tok[-20:]}
+        system = httpx.post(f"{reg}/v1/systems", headers=headers, json=body).json()
         httpx.get(f"{reg}/v1/systems", headers={"Authorization": f"Bearer {tok}x"})  # a 401
         httpx.post(f"{reg}/v1/integrations/mlflow/webhook", content=b"{}", headers={
             "X-MLflow-Signature": f"v1,{secret}", "X-MLflow-Delivery-Id": "d1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,10 +109,10 @@ def authenticate(request: Request) -> Actor:
     return actor
 
 
-def access_control(table: AccessTable) -> Callable[[Request], Actor]:
+def access_control(table: AccessTable) -> Callable[[Request], Awaitable[Actor]]:
     """A router dependency enforcing `table` for the matched route."""
 
-    def check(request: Request) -> Actor:
+    async def check(request: Request) -> Actor:
         route = request.scope.get("route")
         allowed = table.get((request.method, getattr(route, "path", "")))
         actor = authenticate(request)

@@ -233,6 +233,27 @@ def _lag(metrics_text: str) -> dict[str, float]:
 
 
 @app.command()
+def demo() -> None:
+    """Seed a demo organisation through the running services' API (safe to run again)."""
+    from shared.demo import PHASES, DemoError, seed
+
+    try:
+        with _progress() as bar:
+            task = bar.add_task("seeding the demo organisation", total=len(PHASES))
+            summary = seed(get_settings(), lambda phase: bar.advance(task))
+    except DemoError as exc:
+        fail(str(exc))
+        raise
+    out.print(
+        f"demo organisation ready: {summary['systems']} AI systems, {summary['risks']} "
+        f"risks, SoA of {summary['controls']} controls (log position {summary['position']})"
+    )
+    settings = get_settings()
+    out.print(f"console: http://{settings.host}:{settings.console_port}/  (sign in with "
+              "`aims token --sub you --role auditor`)")  # fmt: skip
+
+
+@app.command()
 def status() -> None:
     """Services, database, projection lag and the last signed checkpoint."""
     settings = get_settings()

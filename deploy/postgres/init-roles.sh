@@ -4,5 +4,5 @@
 set -e
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
 CREATE ROLE aims_app LOGIN PASSWORD '${AIMS_APP_PASSWORD}';
-CREATE ROLE aims_readonly NOLOGIN;
+CREATE ROLE aims_reporting NOLOGIN;
 SQL

@@ -20,7 +20,7 @@ from shared.requestctx import RequestContext
 _ETAG = re.compile(r'^(?:W/)?"?v?(\d+)"?$')
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
     """The authenticated actor and ids of this request."""
     state = request.state
     return RequestContext(
@@ -32,24 +32,24 @@ def request_context(request: Request) -> RequestContext:
     )
 
 
-def get_store(request: Request) -> EventStore:
+async def get_store(request: Request) -> EventStore:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_repo(request: Request) -> Repository:
+async def get_repo(request: Request) -> Repository:
     return request.app.state.repo  # type: ignore[no-any-return]
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     return request.app.state.pool  # type: ignore[no-any-return]
 
 
-def get_read_pool(request: Request) -> asyncpg.Pool:
+async def get_read_pool(request: Request) -> asyncpg.Pool:
     """Pool for projection reads (the read replica when configured)."""
     return request.app.state.read_pool  # type: ignore[no-any-return]
 
 
-def if_match(request: Request) -> int | None:
+async def if_match(request: Request) -> int | None:
     """The version an `If-Match` header names (None when absent or `*`)."""
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":

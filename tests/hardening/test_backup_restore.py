@@ -54,7 +54,10 @@ async def test_a_dump_taken_under_load_restores_verifies_and_replays_identically
 
     fresh = embedded.start(tmp_path / "restored" / "pg")
     try:
-        await embedded.bootstrap(fresh)
+        await embedded.bootstrap(fresh)  # the database and the services' role
+        admin = await asyncpg.connect(fresh.admin_url)
+        await admin.execute("CREATE ROLE aims_reporting NOLOGIN")  # roles the grants name
+        await admin.close()
         subprocess.run(
             [pg_tool("pg_restore"), "--no-owner", "-d", fresh.admin_url, str(dump)], check=True
         )

@@ -1,0 +1,163 @@
+"""Reading the whole log: replay, verification and export against a raw read, then audit queries.
+
+One server; the log grows to each size in turn (100k then 1M events in a full run), and
+every operation runs at each size so peak memory can be compared as the log grows.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from bench import audit, dataset
+from bench.common import Postgres, RssSampler, Timer, ratio, throwaway_postgres
+from shared import db
+from shared.eventstore import EventStore
+from shared.projections import replay
+from shared.verify import verify_database
+
+FULL_SIZES = (1_000, 10_000)  # AI systems; about 100 events each
+QUICK_SIZES = (10, 40)
+REPLAY_BUDGET = 240  # seconds; a slower replay of the big log is skipped and said so
+
+
+async def raw_read(url: str) -> int:
+    """Every column of every event in position order, as text: the floor any reader pays."""
+    conn = await asyncpg.connect(url)
+    n = 0
+    try:
+        async with conn.transaction(readonly=True):
+            query = "SELECT * FROM events ORDER BY position"
+            async for _ in conn.cursor(query, prefetch=5000):
+                n += 1
+    finally:
+        await conn.close()
+    return n
+
+
+async def replay_all(pool: asyncpg.Pool) -> dict[str, Any]:
+    """Rebuild every projection of every service from position zero, one after another."""
+    from services import all_projections
+
+    per: dict[str, Any] = {}
+    for proj in all_projections():
+        t0 = time.perf_counter()
+        try:
+            n = await replay(pool, proj)
+            per[proj.name] = {"seconds": round(time.perf_counter() - t0, 3), "events": n}
+        except Exception as exc:  # a broken projection is reported, the rest still run
+            per[proj.name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return per
+
+
+async def export_pack(pg: Postgres) -> dict[str, Any]:
+    """The audit-pack export of the whole log, written to a file."""
+    try:
+        from services.evidence.pack import export_file
+    except ImportError:
+        return {"error": "the evidence service has no pack export yet"}
+    path = pg.tmp / "pack.zip"
+    await export_file(pg.app_url, path, pg.tmp / "signing.pem")
+    return {"bytes": path.stat().st_size}
+
+
+async def _measure(fn: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+    gc.collect()
+    sampler = RssSampler()
+    with sampler.measure(), Timer() as t:
+        value = await fn()
+    out: dict[str, Any] = {"seconds": round(t.seconds, 3), **sampler.as_dict()}
+    if isinstance(value, dict):
+        out.update(value)
+    return out
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    sizes = QUICK_SIZES if quick else FULL_SIZES
+    out: dict[str, Any] = {"dataset": dataset.summary(), "sizes": {}}
+    async with throwaway_postgres() as pg:
+        pool = await db.create_pool(pg.app_url, size=8, timeout=120)
+        try:
+            store = EventStore(pool)
+            ids: list[Any] = []
+            for systems in sizes:
+                with Timer() as t:
+                    ids += await dataset.load(store, systems - len(ids), first=len(ids))
+                events = await store.head_position()
+                phase: dict[str, Any] = {
+                    "systems": systems, "events": events,
+                    "load_events_per_s": round(events / t.seconds, 1) if len(out["sizes"]) == 0
+                    else None,
+                }  # fmt: skip
+                phase["raw_read"] = await _measure(lambda: _count(raw_read(pg.app_url)))
+                phase["verify"] = await _measure(lambda: _verify(pg.app_url))
+                projected = _projected_replay(out, events)
+                if projected is None or projected < REPLAY_BUDGET:
+                    phase["replay"] = await _measure(lambda: _projections(pool))
+                else:
+                    phase["replay"] = {
+                        "skipped": f"projected {projected:.0f} s at the rate"
+                        f" measured on the smaller log (budget {REPLAY_BUDGET} s)"
+                    }
+                phase["export"] = await _measure(lambda: export_pack(pg))
+                for op in ("raw_read", "verify", "replay", "export"):
+                    if phase[op].get("seconds") and "error" not in phase[op]:
+                        phase[op]["events_per_s"] = round(events / phase[op]["seconds"], 1)
+                out["sizes"][_label(events)] = phase
+            out["audit"] = await audit.run(pool, ids, quick)
+        finally:
+            await pool.close()
+    _summarise(out)
+    return out
+
+
+def _projected_replay(out: dict[str, Any], events: int) -> float | None:
+    done = [p for p in out["sizes"].values() if p["replay"].get("events_per_s")]
+    return events / done[-1]["replay"]["events_per_s"] if done else None
+
+
+def _summarise(out: dict[str, Any]) -> None:
+    """Ratios at the largest log each operation ran on; memory growth across the sizes."""
+    phases = list(out["sizes"].values())
+    out["ratios"], out["ratio_measured_at_events"] = {}, {}
+    for op in ("replay", "verify", "export"):
+        ran = [p for p in phases if p[op].get("events_per_s")]
+        key = f"{op}_vs_raw_read"
+        out["ratios"][key] = (
+            ratio(ran[-1][op]["events_per_s"], ran[-1]["raw_read"]["events_per_s"]) if ran else None
+        )
+        out["ratio_measured_at_events"][key] = ran[-1]["events"] if ran else None
+    out["memory"] = {}
+    for op in ("raw_read", "verify", "replay", "export"):
+        ran = [p for p in phases if "growth_mib" in p[op]]
+        growth = [p[op]["growth_mib"] for p in ran]
+        out["memory"][op] = {
+            "events": [p["events"] for p in ran],
+            "peak_growth_mib": growth,
+            "peak_rss_mib": [p[op]["peak_rss_mib"] for p in ran],
+            # flat: a tenfold log adds less than 32 MiB to the operation's peak
+            "flat": (growth[-1] - growth[0] < 32) if len(growth) > 1 else None,
+        }
+
+
+async def _count(coro: Awaitable[int]) -> dict[str, Any]:
+    return {"rows": await coro}
+
+
+async def _verify(url: str) -> dict[str, Any]:
+    report = await verify_database(url)
+    return {"ok": report.ok, "events_verified": report.events_verified}
+
+
+async def _projections(pool: asyncpg.Pool) -> dict[str, Any]:
+    per = await replay_all(pool)
+    errors = {k: v["error"] for k, v in per.items() if "error" in v}
+    return {"projections": per, **({"errors": errors} if errors else {})}
+
+
+def _label(n: int) -> str:
+    return f"{n // 1000}k" if n < 1_000_000 else f"{n / 1_000_000:.1f}M"

@@ -1,0 +1,212 @@
+"""The summary of a benchmark run: headline ratios, latencies, goals and a Markdown table."""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import Any
+
+import psutil
+
+RATIO_KEYS = (
+    "append_vs_eventsourcing", "append_vs_messagedb", "append_vs_raw", "replay_vs_raw_read",
+    "verify_vs_raw_read", "export_vs_raw_read", "gate_vs_trivial",
+)  # fmt: skip
+# (goal, key, how it is judged, threshold)
+GOALS = [
+    ("append >= 2x eventsourcing", "append_vs_eventsourcing", ">=", 2.0),
+    ("append >= 1x Message DB", "append_vs_messagedb", ">=", 1.0),
+    ("append >= 0.5x raw INSERT", "append_vs_raw", ">=", 0.5),
+    ("replay >= 0.5x raw read", "replay_vs_raw_read", ">=", 0.5),
+    ("verification >= 0.5x raw read", "verify_vs_raw_read", ">=", 0.5),
+    ("export >= 0.5x raw read", "export_vs_raw_read", ">=", 0.5),
+    ("projection lag p99 < 250 ms", "projection_lag_p99", "<", 250.0),
+    ("gate >= 0.5x trivial endpoint", "gate_vs_trivial", ">=", 0.5),
+    ("audit trail p99 < 5x point lookup", "audit_trail_vs_point_lookup", "<", 5.0),
+    ("system history p99 < 5x point lookup", "history_vs_point_lookup", "<", 5.0),
+]
+
+
+def machine() -> dict[str, Any]:
+    """CPU count and model, memory, OS and Python of the machine the run used."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), ""
+            )
+    except OSError:
+        model = platform.processor()
+    return {
+        "cpus": os.cpu_count(), "cpu_model": model or "unknown",
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": platform.platform(), "python": platform.python_version(),
+    }  # fmt: skip
+
+
+def summarise(r: dict[str, Any]) -> None:
+    """Fill `ratios`, `latency_ms` and `goals` from the benchmarks' own figures."""
+    ratios: dict[str, Any] = dict.fromkeys(RATIO_KEYS)
+    for part in ("append", "history"):
+        ratios.update((r.get(part) or {}).get("ratios", {}))
+    ratios.update((r.get("gate") or {}).get("ratios", {}))
+    r["ratios"] = {k: ratios.get(k) for k in RATIO_KEYS}
+    audit = (r.get("history") or {}).get("audit", {})
+    server = (r.get("append") or {}).get("server", {})
+    r["machine"]["postgresql"] = server.get("server_version")
+    r["latency_ms"] = {
+        "projection_lag_p99": (r.get("lag") or {}).get("p99_ms"),
+        "gate_p99": (r.get("gate") or {}).get("gate", {}).get("p99_ms"),
+        "audit_trail_p99": audit.get("audit_trail_actor_time", {}).get("p99_ms"),
+        "point_lookup_p99": audit.get("point_lookup", {}).get("p99_ms"),
+        "system_history_p99": audit.get("system_history", {}).get("p99_ms"),
+    }
+    lat = r["latency_ms"]
+    values = {
+        **r["ratios"], "projection_lag_p99": lat["projection_lag_p99"],
+        "audit_trail_vs_point_lookup": _div(lat["audit_trail_p99"], lat["point_lookup_p99"]),
+        "history_vs_point_lookup": _div(lat["system_history_p99"], lat["point_lookup_p99"]),
+    }  # fmt: skip
+    r["goals"] = []
+    for goal, key, op, limit in GOALS:
+        v = values.get(key)
+        met = None if v is None else (v >= limit if op == ">=" else v < limit)
+        r["goals"].append({"goal": goal, "measure": key, "value": v, "met": met})
+    memory = (r.get("history") or {}).get("memory", {})
+    flats = [m.get("flat") for op, m in memory.items() if op != "raw_read"]
+    known = [f for f in flats if f is not None]
+    r["goals"].append({
+        "goal": "memory flat in event count (verify, replay, export)", "measure": "memory",
+        "value": {op: m.get("peak_growth_mib") for op, m in memory.items()},
+        "met": all(known) if known else None,
+    })  # fmt: skip
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
+    return str(v)
+
+
+def markdown(r: dict[str, Any]) -> str:
+    """The results as Markdown: goals first, then each benchmark's table."""
+    m = r["machine"]
+    out = [
+        f"# aims benchmarks ({r['mode']} run)", "",
+        f"Run {r['date']} on {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB,"
+        f" PostgreSQL {m.get('postgresql') or '?'} (fsync and synchronous_commit on),"
+        f" Python {m['python']}; {r.get('duration_s')} s in all. Ratios are aims / other,"
+        " measured in this run on the same server (higher is better for aims).", "",
+        "| goal | measured | met |", "| --- | --- | --- |",
+    ]  # fmt: skip
+    for g in r.get("goals", []):
+        met = {True: "yes", False: "**no**", None: "–"}[g["met"]]
+        out.append(f"| {g['goal']} | {_fmt(g['value'])} | {met} |")
+    out += _append_md(r.get("append")) + _history_md(r.get("history"))
+    out += _lag_gate_md(r.get("lag"), r.get("gate"))
+    if r.get("errors"):
+        out += ["", "## Errors", ""] + [f"- {k}: {v}" for k, v in r["errors"].items()]
+    return "\n".join(out) + "\n"
+
+
+def _append_md(a: dict[str, Any] | None) -> list[str]:
+    if not a:
+        return []
+    names = [n for n, c in a["contenders"].items() if "note" in c]
+    out = ["", "## Append (events/s, p50/p99 ms)", "",
+           f"{a['seconds_per_case']} s per case; shape w<writers>_e<events per transaction>.", "",
+           "| case | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]  # fmt: skip
+    for case, row in a["cases"].items():
+        cells = [_cell(row[n]) if n in row else "–" for n in names]
+        out.append(f"| {case} | " + " | ".join(cells) + " |")
+    out += [""] + [f"- {n}: {c.get('note') or c.get('error')}" for n, c in a["contenders"].items()]
+    return out
+
+
+def _cell(c: dict[str, Any]) -> str:
+    return f"{c['events_per_s']:,.0f} ({_fmt(c['p50_ms'])}/{_fmt(c['p99_ms'])})"
+
+
+def _history_md(h: dict[str, Any] | None) -> list[str]:
+    if not h:
+        return []
+    ops = ("raw_read", "replay", "verify", "export")
+    out = [
+        "",
+        "## Reading the log (events/s, peak RSS growth MiB)",
+        "",
+        "| events | load ev/s | " + " | ".join(ops) + " |",
+        "|---" * (len(ops) + 2) + "|",
+    ]
+    for phase in h["sizes"].values():
+        cells = []
+        for op in ops:
+            p = phase[op]
+            cells.append(
+                p.get("skipped")
+                and "skipped"
+                or p.get("error")
+                and "error"
+                or f"{_fmt(p.get('events_per_s'))} ({_fmt(p.get('growth_mib'))})"
+            )
+        out.append(f"| {phase['events']:,} | {_fmt(phase['load_events_per_s'])} | "
+                   + " | ".join(cells) + " |")  # fmt: skip
+    for phase in h["sizes"].values():
+        for op in ops:
+            note = phase[op].get("skipped") or phase[op].get("error")
+            if note:
+                out.append(f"\n{op} at {phase['events']:,} events: {note}")
+        if phase["replay"].get("errors"):
+            out.append(f"\nreplay errors: {phase['replay']['errors']}")
+    audit = h.get("audit", {})
+    out += ["", f"## Audit queries ({audit.get('rounds')} rounds)", "",
+            "| query | p50 ms | p99 ms | indexes (EXPLAIN ANALYZE) | seq scan |",
+            "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for name, q in audit.items():
+        if not isinstance(q, dict):
+            continue
+        if "error" in q:
+            out.append(f"| {name} | error: {q['error']} | | | |")
+            continue
+        ex = q["explain"]
+        out.append(
+            f"| {name} | {_fmt(q['p50_ms'])} | {_fmt(q['p99_ms'])} |"
+            f" {', '.join(ex['indexes'])} | {'yes' if ex['seq_scan'] else 'no'} |"
+        )
+    return out
+
+
+def _lag_gate_md(lag: dict[str, Any] | None, gate: dict[str, Any] | None) -> list[str]:
+    out: list[str] = []
+    if lag:
+        out += ["", "## Projection lag", "",
+                f"{lag['writers']} writers, {lag['events']:,} events in {lag['seconds']} s"
+                f" ({_fmt(lag['events_per_s'])}/s) into {', '.join(lag['projections'])}:"
+                f" p50 {_fmt(lag['p50_ms'])} ms, p99 {_fmt(lag['p99_ms'])} ms,"
+                f" max {_fmt(lag['max_ms'])} ms."]  # fmt: skip
+    if gate:
+        out += [
+            "",
+            "## Gate under load (uvicorn)",
+            "",
+            f"{gate['systems']:,} systems, {gate['requests']:,} requests from"
+            f" {gate['concurrency']} clients.",
+            "",
+            "| endpoint | requests/s | p50 ms | p99 ms |",
+            "| --- | --- | --- | --- |",
+        ]
+        for name in ("gate", "trivial"):
+            g = gate[name]
+            out.append(
+                f"| {name} | {_fmt(g['requests_per_s'])} | {_fmt(g['p50_ms'])} |"
+                f" {_fmt(g['p99_ms'])} |"
+            )
+    return out

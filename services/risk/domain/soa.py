@@ -1,0 +1,75 @@
+"""Statement of Applicability (6.1.3): one entry per Annex A control, justified either way."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from shared import annex_a
+from shared.aggregate import Aggregate, DomainEvent
+from shared.errors import Invalid, NotFound
+from shared.events.risk import SoAEntrySet
+
+Status = Literal["not_started", "planned", "in_progress", "implemented", "not_applicable"]
+_NS = uuid.UUID("0b7f1c52-93d4-4a8e-b1e6-5a0a42001a00")
+
+
+def entry_id(control_id: str) -> uuid.UUID:
+    """The stream id of a control's SoA entry (`soa-<uuid>`), stable per control id."""
+    return uuid.uuid5(_NS, control_id)
+
+
+def _invalid(field: str, msg: str) -> Invalid:
+    errors = [{"loc": ["body", field], "msg": msg, "type": "value_error"}]
+    return Invalid(msg, code="validation", errors=errors)
+
+
+@dataclass
+class SoAEntry(Aggregate):
+    category = "soa"
+    control_id: str = ""
+    applicable: bool | None = None
+    justification: str = ""
+    status: str = ""
+    owner: str = ""
+    deployment_gate: bool = False
+
+    @classmethod
+    def for_control(cls, control_id: str) -> SoAEntry:
+        """An empty entry for a known control; NotFound for anything else."""
+        if control_id not in annex_a.controls():
+            raise NotFound(f"{control_id} is not an Annex A control", code="unknown_control")
+        entry = cls(entry_id(control_id))
+        entry.control_id = control_id
+        return entry
+
+    def set(
+        self, *, applicable: bool, justification: str, status: str | None, owner: str = "",
+        deployment_gate: bool = False,
+    ) -> None:  # fmt: skip
+        """Decide applicability; a justification is required whether included or excluded."""
+        justification = justification.strip()
+        if not justification:
+            raise _invalid("justification", "a justification is required, included or excluded")
+        status = status or ("not_started" if applicable else "not_applicable")
+        if not applicable and status != "not_applicable":
+            raise _invalid("status", "an excluded control has status not_applicable")
+        if applicable and status == "not_applicable":
+            raise _invalid("status", "an applicable control cannot be not_applicable")
+        new = (applicable, justification, status, owner, deployment_gate)
+        if new == (self.applicable, self.justification, self.status, self.owner,
+                   self.deployment_gate):  # fmt: skip
+            return
+        self._emit(
+            SoAEntrySet(control_id=self.control_id, applicable=applicable,
+                        justification=justification, status=status, owner=owner,
+                        deployment_gate=deployment_gate)
+        )  # fmt: skip
+
+    def apply(self, event: DomainEvent) -> None:
+        match event:
+            case SoAEntrySet():
+                self.control_id, self.applicable = event.control_id, event.applicable
+                self.justification, self.status = event.justification, event.status
+                self.owner, self.deployment_gate = event.owner, event.deployment_gate

@@ -1,0 +1,97 @@
+"""Read models of impact assessments, the SoA and the evidence linked to controls."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared.eventstore import StoredEvent
+from shared.projections import Projection
+
+_IMPACT_STATUS = {
+    "ImpactAssessmentRevised": "draft",
+    "ImpactAssessmentSubmitted": "submitted",
+    "ImpactAssessmentApproved": "approved",
+    "ImpactAssessmentReviewDue": "review_due",
+}
+
+
+class ImpactList(Projection):
+    """One row per impact assessment, with its status."""
+
+    name = "risk.impact_list"
+    tables = ("risk_impact_assessment",)
+    types = frozenset({"ImpactAssessmentDrafted", *_IMPACT_STATUS})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d = e.data
+        if e.type == "ImpactAssessmentDrafted":
+            await conn.execute(
+                "INSERT INTO risk_impact_assessment (id, system_id, author, status, severity,"
+                " version, created_position, created_at, updated_at)"
+                " VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+                UUID(d["assessment_id"]), UUID(d["system_id"]), d["author"],
+                d["content"].get("severity"), e.version, e.position, e.recorded_at,
+            )  # fmt: skip
+            return
+        await conn.execute(
+            "UPDATE risk_impact_assessment SET status = $2, version = $3, updated_at = $4,"
+            " severity = CASE WHEN $5::text IS NULL THEN severity ELSE $5 END,"
+            " approved_by = coalesce($6, CASE WHEN $2 = 'draft' THEN NULL ELSE approved_by END),"
+            " review_reason = $7 WHERE id = $1",
+            UUID(d["assessment_id"]), _IMPACT_STATUS[e.type], e.version, e.recorded_at,
+            (d.get("content") or {}).get("severity"), d.get("approved_by"), d.get("reason"),
+        )  # fmt: skip
+
+
+class SoAEntries(Projection):
+    """The latest SoA decision per Annex A control."""
+
+    name = "risk.soa"
+    tables = ("risk_soa_entry",)
+    types = frozenset({"SoAEntrySet"})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d = e.data
+        await conn.execute(
+            "INSERT INTO risk_soa_entry (control_id, applicable, justification, status, owner,"
+            " deployment_gate, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (control_id) DO UPDATE SET applicable = $2, justification = $3,"
+            " status = $4, owner = $5, deployment_gate = $6, version = $7, updated_at = $8",
+            d["control_id"], d["applicable"], d["justification"], d["status"], d["owner"],
+            d["deployment_gate"], e.version, e.recorded_at,
+        )  # fmt: skip
+
+
+class ControlEvidence(Projection):
+    """Evidence recorded by the evidence service, per Annex A control it supports."""
+
+    name = "risk.control_evidence"
+    tables = ("risk_control_evidence",)
+    types = frozenset({"EvidenceRecorded", "EvidenceSuperseded"})
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        d: dict[str, Any] = e.data
+        if e.type == "EvidenceSuperseded":
+            await _supersede(conn, d["evidence_id"], d["superseded_by"])
+            return
+        for control_id in dict.fromkeys(d.get("control_ids") or []):
+            await conn.execute(
+                "INSERT INTO risk_control_evidence (evidence_id, control_id, title, kind,"
+                " system_ids, collected_at, valid_until) VALUES ($1, $2, $3, $4, $5,"
+                " $6::text::timestamptz, $7::text::timestamptz) ON CONFLICT DO NOTHING",
+                UUID(d["evidence_id"]), control_id, d["title"], d["kind"],
+                [UUID(s) for s in d.get("system_ids") or []], d["collected_at"],
+                d.get("valid_until"),
+            )  # fmt: skip
+        if d.get("supersedes"):
+            await _supersede(conn, d["supersedes"], d["evidence_id"])
+
+
+async def _supersede(conn: asyncpg.Connection, old: str, new: str) -> None:
+    await conn.execute(
+        "UPDATE risk_control_evidence SET superseded_by = $2 WHERE evidence_id = $1",
+        UUID(old), UUID(new),
+    )  # fmt: skip

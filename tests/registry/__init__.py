@@ -1,0 +1,1 @@
+"""Registry service tests: domain rules, API, MLflow webhook."""

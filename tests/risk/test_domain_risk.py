@@ -1,0 +1,181 @@
+"""Scoring, criteria versions and treatments of the risk aggregate (pure, no I/O)."""
+
+import uuid
+from datetime import date
+
+import pytest
+
+from services.risk.domain.criteria import RiskCriteria, score
+from services.risk.domain.risk import Risk
+from shared.errors import Conflict, Invalid
+from shared.events.risk import RiskAssessed, RiskCriteriaSet, RiskTreatmentPlanned
+
+THREE_BY_THREE = {
+    "likelihood_labels": ["low", "medium", "high"],
+    "consequence_labels": ["minor", "major", "severe"],
+    "levels": ["acceptable", "tolerable", "intolerable"],
+    "matrix": [
+        ["acceptable", "acceptable", "tolerable"],
+        ["acceptable", "tolerable", "intolerable"],
+        ["tolerable", "intolerable", "intolerable"],
+    ],
+    "appetite": "acceptable",
+}
+
+
+def custom() -> RiskCriteria:
+    c = RiskCriteria(uuid.uuid4())
+    c.set(THREE_BY_THREE)
+    return c
+
+
+def identify(criteria: RiskCriteria, likelihood: int = 2, consequence: int = 2) -> Risk:
+    return Risk.identify(
+        uuid.uuid4(),
+        criteria,
+        system_id=uuid.uuid4(),
+        title="Drift",
+        category="robustness",
+        affects=["organisation"],
+        likelihood=likelihood,
+        consequence=consequence,
+        owner="olga",
+    )
+
+
+def test_default_criteria_score_a_five_by_five_matrix():
+    c = RiskCriteria(uuid.uuid4())
+    assert c.criteria_version == 0
+    assert [score(c.current, 1, 1), score(c.current, 3, 3), score(c.current, 5, 5)] == [
+        "low",
+        "medium",
+        "critical",
+    ]
+
+
+def test_custom_criteria_score_with_their_own_matrix_and_scale():
+    c = custom()
+    assert isinstance(c.pending[0], RiskCriteriaSet) and c.criteria_version == 1
+    risk = identify(c, 2, 3)
+    assert (risk.inherent.level, risk.inherent.criteria_version) == ("intolerable", 1)
+    assert risk.above_appetite(c)
+
+
+def test_a_likelihood_off_the_custom_scale_is_invalid():
+    with pytest.raises(Invalid) as exc:
+        identify(custom(), 4, 1)
+    assert exc.value.extra["errors"][0]["loc"] == ["body", "likelihood"]
+
+
+def test_a_likelihood_of_six_is_invalid_under_the_default_criteria():
+    with pytest.raises(Invalid):
+        identify(RiskCriteria(uuid.uuid4()), 6, 1)
+
+
+def test_criteria_whose_matrix_does_not_match_the_scales_are_refused():
+    bad = {**THREE_BY_THREE, "matrix": [["acceptable"] * 3] * 2, "appetite": "nope"}
+    with pytest.raises(Invalid) as exc:
+        RiskCriteria(uuid.uuid4()).set(bad)
+    locs = {tuple(e["loc"]) for e in exc.value.extra["errors"]}
+    assert {("body", "matrix"), ("body", "appetite")} <= locs
+
+
+def test_criteria_with_unknown_levels_or_a_falling_matrix_are_refused():
+    unknown = {**THREE_BY_THREE, "matrix": [["acceptable", "x", "tolerable"]] * 3}
+    falling = {**THREE_BY_THREE, "matrix": [["intolerable", "acceptable", "acceptable"]] * 3}
+    for doc in (unknown, falling):
+        with pytest.raises(Invalid):
+            RiskCriteria(uuid.uuid4()).set(doc)
+
+
+def test_setting_the_same_criteria_again_emits_nothing():
+    c = custom()
+    c.pending.clear()
+    c.set(THREE_BY_THREE)
+    assert c.pending == []
+
+
+def test_the_level_changes_when_the_risk_is_reassessed_under_new_criteria():
+    default = RiskCriteria(uuid.uuid4())
+    risk = identify(default, 2, 2)
+    assert risk.inherent.level == "low"
+    default.set(THREE_BY_THREE)
+    risk.reassess(default, None, None, "criteria changed")
+    event = risk.pending[-1]
+    assert isinstance(event, RiskAssessed)
+    assert (event.level, event.criteria_version) == ("tolerable", 1)
+    assert risk.status == "assessed"
+
+
+def test_the_level_of_an_existing_risk_keeps_the_criteria_version_that_scored_it():
+    c = RiskCriteria(uuid.uuid4())
+    risk = identify(c, 4, 3)  # high, above the default appetite (medium)
+    c.set(THREE_BY_THREE)
+    assert risk.inherent.criteria_version == 0 and risk.above_appetite(c)
+
+
+def test_a_treatment_with_an_unknown_control_is_invalid_and_emits_nothing():
+    risk = identify(RiskCriteria(uuid.uuid4()))
+    risk.pending.clear()
+    with pytest.raises(Invalid) as exc:
+        risk.plan_treatment(
+            uuid.uuid4(),
+            option="modify",
+            controls=["A.6.2.4", "A.99"],
+            plan="x",
+            owner="olga",
+            due=date(2030, 1, 1),
+        )
+    assert exc.value.extra["unknown_controls"] == ["A.99"]
+    assert risk.pending == []
+
+
+def test_status_moves_from_identified_through_treatment_to_treated():
+    c = RiskCriteria(uuid.uuid4())
+    risk = identify(c, 2, 2)
+    assert risk.status == "identified"
+    tid = uuid.uuid4()
+    risk.plan_treatment(
+        tid,
+        option="modify",
+        controls=["A.7.4"],
+        plan="clean data",
+        owner="olga",
+        due=date(2030, 1, 1),
+    )
+    assert isinstance(risk.pending[-1], RiskTreatmentPlanned)
+    assert risk.status == "treatment_planned"
+    risk.complete_treatment(tid, c, accepted=False)
+    assert risk.status == "treated"
+    risk.close("system retired")
+    assert risk.status == "closed"
+    with pytest.raises(Conflict):
+        risk.assess_residual(c, 1, 1)
+
+
+def test_retaining_a_risk_above_appetite_needs_an_accepted_request():
+    c = RiskCriteria(uuid.uuid4())
+    risk = identify(c, 5, 5)
+    tid = uuid.uuid4()
+    risk.plan_treatment(
+        tid, option="retain", controls=[], plan="live with it", owner="olga", due=date(2030, 1, 1)
+    )
+    with pytest.raises(Conflict) as exc:
+        risk.complete_treatment(tid, c, accepted=False)
+    assert exc.value.code == "acceptance_required"
+    risk.complete_treatment(tid, c, accepted=True)
+    assert risk.status == "treated"
+
+
+def test_material_changes_advance_the_material_version_but_completion_does_not():
+    c = RiskCriteria(uuid.uuid4())
+    risk = identify(c)
+    tid = uuid.uuid4()
+    risk.plan_treatment(
+        tid, option="modify", controls=["A.7.4"], plan="p", owner="o", due=date(2030, 1, 1)
+    )
+    assert risk.material_version == 2
+    risk.complete_treatment(tid, c, accepted=False)
+    assert risk.material_version == 2 and not risk.changed_since(2)
+    risk.assess_residual(c, 1, 1)
+    assert risk.material_version == 4 and risk.changed_since(3)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
@@ -107,7 +107,7 @@ async def set_soa_entry(
 
 
 CSV_NAME = 'attachment; filename="statement-of-applicability.csv"'
-_SOA_RESPONSES = {
+_SOA_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}}
 }
 

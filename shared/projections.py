@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, ClassVar
 
 import asyncpg
 import structlog
@@ -46,6 +46,52 @@ class Projection:
         """Empty the projection's tables before a replay."""
         if self.tables:
             await conn.execute(f"TRUNCATE {', '.join(self.tables)}")
+
+
+class Writes:
+    """Statements of a batch, sent in few round trips without changing their outcome.
+
+    Each statement names the row keys it reads or writes (e.g. ("risk", id)) and must touch
+    no rows beyond them; statements that can conflict share a key. Statements
+    are placed in rounds: one goes to the round after the last statement sharing any of
+    its keys, so statements on one key keep their order and a round's statements touch
+    distinct keys and commute. `flush` runs the rounds in order, one `executemany` per
+    distinct statement text of a round (which runs its rows in order).
+    """
+
+    def __init__(self) -> None:
+        self._rounds: list[dict[str, list[tuple[Any, ...]]]] = []
+        self._last: dict[Hashable, int] = {}
+
+    def add(self, keys: Sequence[Hashable], sql: str, *args: Any) -> None:
+        level = max((self._last.get(k, -1) + 1 for k in keys), default=len(self._rounds))
+        if level == len(self._rounds):
+            self._rounds.append({})
+        self._rounds[level].setdefault(sql, []).append(args)
+        for k in keys:
+            self._last[k] = level
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        rounds, self._rounds, self._last = self._rounds, [], {}
+        for statements in rounds:
+            for sql, rows in statements.items():
+                await conn.executemany(sql, rows)
+
+
+class WritesProjection(Projection):
+    """A projection whose events only write: `apply` queues each event's statements."""
+
+    def apply(self, w: Writes, e: StoredEvent) -> None:
+        raise NotImplementedError
+
+    async def handle(self, event: StoredEvent, conn: asyncpg.Connection) -> None:
+        await self.handle_batch([event], conn)
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        w = Writes()
+        for e in events:
+            self.apply(w, e)
+        await w.flush(conn)
 
 
 def lock_key(name: str) -> int:

@@ -8,24 +8,25 @@ import asyncpg
 
 from services.evidence import trail
 from shared.eventstore import StoredEvent
-from shared.projections import Projection
+from shared.projections import Projection, Writes, WritesProjection
 
 
 def _uuids(values: list[str] | None) -> list[UUID]:
     return [UUID(v) for v in values or []]
 
 
-class EvidenceList(Projection):
+class EvidenceList(WritesProjection):
     """One row per piece of evidence, with its links and whether it was superseded."""
 
     name = "evidence.evidence_list"
     tables = ("evidence_evidence",)
     types = frozenset({"EvidenceRecorded", "EvidenceSuperseded"})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
         if e.type == "EvidenceRecorded":
-            await conn.execute(
+            w.add(
+                [("evidence", UUID(d["evidence_id"]))],
                 "INSERT INTO evidence_evidence (id, kind, title, sha256, uri, system_ids,"
                 " control_ids, risk_ids, stored, size, media_type, source, collected_at,"
                 " valid_until, supersedes, recorded_by, version, created_position, created_at,"
@@ -40,14 +41,15 @@ class EvidenceList(Projection):
                 e.version, e.position, e.recorded_at,
             )  # fmt: skip
         else:
-            await conn.execute(
+            w.add(
+                [("evidence", UUID(d["evidence_id"]))],
                 "UPDATE evidence_evidence SET superseded_by = $2, version = $3, updated_at = $4"
                 " WHERE id = $1",
                 UUID(d["evidence_id"]), UUID(d["superseded_by"]), e.version, e.recorded_at,
             )  # fmt: skip
 
 
-class SystemOwners(Projection):
+class SystemOwners(WritesProjection):
     """AI systems and their owners, from the registry's events (for impartiality checks)."""
 
     name = "evidence.systems"
@@ -55,45 +57,48 @@ class SystemOwners(Projection):
     types = frozenset({"SystemRegistered", "SystemOwnerAssigned", "SystemUpdated",
                        "SystemStageChanged", "SystemRetired"})  # fmt: skip
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d, sid = e.data, UUID(e.data["system_id"])
         match e.type:
             case "SystemRegistered":
-                await conn.execute(
+                w.add(
+                    [("system", sid)],
                     "INSERT INTO evidence_system (system_id, name, owner, eu_ai_act_tier,"
                     " updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (system_id) DO NOTHING",
                     sid, d["name"], d["owner"], d["eu_ai_act_tier"], e.recorded_at,
                 )  # fmt: skip
             case "SystemOwnerAssigned":
-                await self._set(conn, sid, e, owner=d["owner"])
+                self._set(w, sid, e, owner=d["owner"])
             case "SystemStageChanged":
-                await self._set(conn, sid, e, stage=d["to"])
+                self._set(w, sid, e, stage=d["to"])
             case "SystemRetired":
-                await self._set(conn, sid, e, stage="retired")
+                self._set(w, sid, e, stage="retired")
             case "SystemUpdated":
                 changes = d.get("changes") or {}
                 kept = {k: changes[k] for k in ("name", "eu_ai_act_tier", "owner") if k in changes}
-                await self._set(conn, sid, e, **kept)
+                self._set(w, sid, e, **kept)
 
     @staticmethod
-    async def _set(conn: asyncpg.Connection, sid: UUID, e: StoredEvent, **values: str) -> None:
+    def _set(w: Writes, sid: UUID, e: StoredEvent, **values: str) -> None:
         sets = "".join(f", {k} = ${i}" for i, k in enumerate(values, start=3))
-        await conn.execute(
+        w.add(
+            [("system", sid)],
             f"UPDATE evidence_system SET updated_at = $2{sets} WHERE system_id = $1",
             sid, e.recorded_at, *values.values(),
         )  # fmt: skip
 
 
-class StatementOfApplicability(Projection):
+class StatementOfApplicability(WritesProjection):
     """The current SoA row of each Annex A control (for audit packs)."""
 
     name = "evidence.soa"
     tables = ("evidence_soa",)
     types = frozenset({"SoAEntrySet"})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
-        await conn.execute(
+        w.add(
+            [("soa", d["control_id"])],
             "INSERT INTO evidence_soa (control_id, applicable, justification, status, owner,"
             " set_by, set_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (control_id) DO UPDATE SET applicable = $2, justification = $3,"
@@ -103,18 +108,19 @@ class StatementOfApplicability(Projection):
         )  # fmt: skip
 
 
-class Audits(Projection):
+class Audits(WritesProjection):
     """Audit programme and findings."""
 
     name = "evidence.audits"
     tables = ("evidence_audit", "evidence_finding")
     types = frozenset({"AuditPlanned", "FindingRaised", "AuditCompleted"})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
         match e.type:
             case "AuditPlanned":
-                await conn.execute(
+                w.add(
+                    [("audit", UUID(d["audit_id"]))],
                     "INSERT INTO evidence_audit (id, title, scope, status, auditors, system_ids,"
                     " starts_on, ends_on, created_position, created_at) VALUES ($1, $2, $3,"
                     " 'planned', $4, $5, $6::text::date, $7::text::date, $8, $9)"
@@ -124,7 +130,8 @@ class Audits(Projection):
                     e.recorded_at,
                 )  # fmt: skip
             case "FindingRaised":
-                await conn.execute(
+                w.add(
+                    [("finding", UUID(d["finding_id"]))],
                     "INSERT INTO evidence_finding (id, audit_id, kind, reference, description,"
                     " system_id, raised_by, created_position, created_at) VALUES ($1, $2, $3,"
                     " $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
@@ -132,18 +139,20 @@ class Audits(Projection):
                     d["description"], UUID(d["system_id"]) if d.get("system_id") else None,
                     d["raised_by"], e.position, e.recorded_at,
                 )  # fmt: skip
-                await conn.execute(
+                w.add(
+                    [("audit", UUID(d["audit_id"]))],
                     "UPDATE evidence_audit SET findings = findings + 1 WHERE id = $1",
                     UUID(d["audit_id"]),
                 )
             case "AuditCompleted":
-                await conn.execute(
+                w.add(
+                    [("audit", UUID(d["audit_id"]))],
                     "UPDATE evidence_audit SET status = 'completed' WHERE id = $1",
                     UUID(d["audit_id"]),
                 )
 
 
-class Nonconformities(Projection):
+class Nonconformities(WritesProjection):
     """Nonconformities with their open corrective actions."""
 
     name = "evidence.nonconformities"
@@ -151,7 +160,7 @@ class Nonconformities(Projection):
     types = frozenset({"NonconformityRaised", "CorrectiveActionAdded",
                        "CorrectiveActionCompleted", "NonconformityClosed"})  # fmt: skip
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d, nc_id = e.data, UUID(e.data["nc_id"])
         match e.type:
             case "NonconformityRaised":
@@ -159,7 +168,8 @@ class Nonconformities(Projection):
                     k: UUID(d[k]) if d.get(k) else None
                     for k in ("system_id", "finding_id", "audit_id")
                 }
-                await conn.execute(
+                w.add(
+                    [("nc", nc_id)],
                     "INSERT INTO evidence_nc (id, title, owner, status, system_id, finding_id,"
                     " audit_id, reference, created_position, created_at) VALUES ($1, $2, $3,"
                     " 'open', $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
@@ -168,29 +178,32 @@ class Nonconformities(Projection):
                 )  # fmt: skip
             case "CorrectiveActionAdded" | "CorrectiveActionCompleted":
                 step = 1 if e.type == "CorrectiveActionAdded" else -1
-                await conn.execute(
+                w.add(
+                    [("nc", nc_id)],
                     "UPDATE evidence_nc SET actions_open = actions_open + $2 WHERE id = $1",
                     nc_id,
                     step,
                 )
             case "NonconformityClosed":
-                await conn.execute(
+                w.add(
+                    [("nc", nc_id)],
                     "UPDATE evidence_nc SET status = 'closed', closed_by = $2, closed_at = $3"
                     " WHERE id = $1",
                     nc_id, d["closed_by"], e.recorded_at,
                 )  # fmt: skip
 
 
-class Reviews(Projection):
+class Reviews(WritesProjection):
     """Management reviews."""
 
     name = "evidence.reviews"
     tables = ("evidence_review",)
     types = frozenset({"ManagementReviewRecorded"})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
-        await conn.execute(
+        w.add(
+            [("review", UUID(d["review_id"]))],
             "INSERT INTO evidence_review (id, title, held_on, attendees, decisions, actions,"
             " recorded_by, created_position, created_at) VALUES ($1, $2, $3::text::date, $4,"
             " $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",

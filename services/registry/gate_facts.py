@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from services.registry.domain.facts import Fact, GateFacts, SystemView
 from shared.eventstore import StoredEvent
@@ -21,12 +22,17 @@ from shared.projections import Projection
 
 NAME = "registry.gate_facts"
 CATEGORIES = frozenset({"risk", "acceptance", "impact", "evidence", "soa", "criteria"})
-_UPSERT = (
-    "INSERT INTO registry_gate_fact (key, system_id, kind, stream_id, version, position, data)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO UPDATE SET"
-    " data = registry_gate_fact.data || EXCLUDED.data, system_id = EXCLUDED.system_id"
+_LOAD = (
+    "SELECT key, system_id, kind, stream_id, version, position, data FROM registry_gate_fact"
+    " WHERE stream_id = ANY($1::text[]) OR key = ANY($2::text[])"
 )
-_BUMP = "UPDATE registry_gate_fact SET version = $2, position = $3 WHERE stream_id = $1"
+_STORE = (
+    "INSERT INTO registry_gate_fact (key, system_id, kind, stream_id, version, position, data)"
+    " SELECT k, s, kd, st, v, p, d::jsonb FROM unnest($1::text[], $2::uuid[], $3::text[],"
+    " $4::text[], $5::int[], $6::bigint[], $7::text[]) AS u(k, s, kd, st, v, p, d)"
+    " ON CONFLICT (key) DO UPDATE SET system_id = EXCLUDED.system_id,"
+    " version = EXCLUDED.version, position = EXCLUDED.position, data = EXCLUDED.data"
+)
 _STATUS = {
     "AcceptanceRequested": "requested", "AcceptanceApproved": "approved",
     "AcceptanceRejected": "rejected", "AcceptanceVoided": "voided",
@@ -74,37 +80,75 @@ def fold(e: StoredEvent) -> tuple[str, str, list[str | None], dict[str, Any]] | 
 
 
 class GateFactsProjection(Projection):
-    """Folds other services' gate-relevant events into `registry_gate_fact`."""
+    """Folds other services' gate-relevant events into `registry_gate_fact`.
+
+    A batch is folded in memory: the rows its events can touch (by key, or by stream for
+    the version bump and supersession) are read once, every event is applied to them in
+    log order exactly as the row-at-a-time statements would, and the changed rows are
+    written back in one statement.
+    """
 
     name = NAME
     tables = ("registry_gate_fact",)
     types = None  # every event type of the categories it follows, including future ones
 
     async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
-        if e.category not in CATEGORIES:
+        await self.handle_batch([e], conn)
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        steps = [(e, fold(e)) for e in events if e.category in CATEGORIES]
+        if not steps:
             return
-        folded = fold(e)
-        if folded is not None:
-            kind, prefix, systems, patch = folded
-            many = kind == "evidence"
-            await conn.executemany(_UPSERT, [
-                (f"{prefix}/{s}" if many else prefix, UUID(s) if s else None, kind, e.stream_id,
-                 e.version, e.position, patch)
-                for s in systems
-            ])  # fmt: skip
-        if e.type == "EvidenceSuperseded":
-            await _supersede(conn, e.stream_id)
-        elif e.type == "EvidenceRecorded" and e.data.get("supersedes"):
-            await _supersede(conn, f"evidence-{e.data['supersedes']}")
-        await conn.execute(_BUMP, e.stream_id, e.version, e.position)
+        keys: set[str] = set()
+        streams: set[str] = set()
+        for e, folded in steps:
+            streams.add(e.stream_id)
+            if folded is not None:
+                keys.update(_keys(folded))
+            if e.type == "EvidenceRecorded" and e.data.get("supersedes"):
+                streams.add(f"evidence-{e.data['supersedes']}")
+        rows: dict[str, list[Any]] = {}
+        by_stream: dict[str, list[list[Any]]] = {}
+        for r in await conn.fetch(_LOAD, sorted(streams), sorted(keys)):
+            row = [r["key"], r["system_id"], r["kind"], r["stream_id"], r["version"],
+                   r["position"], dict(r["data"])]  # fmt: skip
+            rows[row[0]] = row
+            by_stream.setdefault(row[3], []).append(row)
+        dirty: dict[str, list[Any]] = {}
+        for e, folded in steps:
+            if folded is not None:
+                kind, _, systems, patch = folded
+                for key, s in zip(_keys(folded), systems, strict=True):
+                    system_id = UUID(s) if s else None
+                    if key not in rows:
+                        rows[key] = [key, system_id, kind, e.stream_id, e.version, e.position, {}]
+                        by_stream.setdefault(e.stream_id, []).append(rows[key])
+                    row = rows[key]
+                    row[1], row[6] = system_id, row[6] | patch
+                    dirty[key] = row
+            superseded = None
+            if e.type == "EvidenceSuperseded":
+                superseded = e.stream_id
+            elif e.type == "EvidenceRecorded" and e.data.get("supersedes"):
+                superseded = f"evidence-{e.data['supersedes']}"
+            if superseded is not None:
+                for row in by_stream.get(superseded, ()):
+                    row[6] = row[6] | {"superseded": True}
+                    dirty[row[0]] = row
+            for row in by_stream.get(e.stream_id, ()):
+                row[4], row[5] = e.version, e.position
+                dirty[row[0]] = row
+        if dirty:
+            cols = list(zip(*dirty.values(), strict=True))
+            await conn.execute(
+                _STORE, list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]),
+                list(cols[4]), list(cols[5]), [orjson.dumps(d).decode() for d in cols[6]],
+            )  # fmt: skip
 
 
-async def _supersede(conn: asyncpg.Connection, stream_id: str) -> None:
-    await conn.execute(
-        "UPDATE registry_gate_fact SET data = data || '{\"superseded\": true}'"
-        " WHERE stream_id = $1",
-        stream_id,
-    )
+def _keys(folded: tuple[str, str, list[str | None], dict[str, Any]]) -> list[str]:
+    kind, prefix, systems, _ = folded
+    return [f"{prefix}/{s}" for s in systems] if kind == "evidence" else [prefix] * len(systems)
 
 
 async def load_facts(pool: asyncpg.Pool, system_id: UUID) -> tuple[list[Fact], int]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from shared.eventstore import StoredEvent
-from shared.projections import Projection
+from shared.projections import Writes, WritesProjection
 
 _IMPACT_STATUS = {
     "ImpactAssessmentRevised": "draft",
@@ -18,17 +16,18 @@ _IMPACT_STATUS = {
 }
 
 
-class ImpactList(Projection):
+class ImpactList(WritesProjection):
     """One row per impact assessment, with its status."""
 
     name = "risk.impact_list"
     tables = ("risk_impact_assessment",)
     types = frozenset({"ImpactAssessmentDrafted", *_IMPACT_STATUS})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
         if e.type == "ImpactAssessmentDrafted":
-            await conn.execute(
+            w.add(
+                [("impact", UUID(d["assessment_id"]))],
                 "INSERT INTO risk_impact_assessment (id, system_id, author, status, severity,"
                 " version, created_position, created_at, updated_at)"
                 " VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
@@ -36,7 +35,8 @@ class ImpactList(Projection):
                 d["content"].get("severity"), e.version, e.position, e.recorded_at,
             )  # fmt: skip
             return
-        await conn.execute(
+        w.add(
+            [("impact", UUID(d["assessment_id"]))],
             "UPDATE risk_impact_assessment SET status = $2, version = $3, updated_at = $4,"
             " severity = CASE WHEN $5::text IS NULL THEN severity ELSE $5 END,"
             " approved_by = coalesce($6, CASE WHEN $2 = 'draft' THEN NULL ELSE approved_by END),"
@@ -46,16 +46,17 @@ class ImpactList(Projection):
         )  # fmt: skip
 
 
-class SoAEntries(Projection):
+class SoAEntries(WritesProjection):
     """The latest SoA decision per Annex A control."""
 
     name = "risk.soa"
     tables = ("risk_soa_entry",)
     types = frozenset({"SoAEntrySet"})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
-        await conn.execute(
+        w.add(
+            [("soa", d["control_id"])],
             "INSERT INTO risk_soa_entry (control_id, applicable, justification, status, owner,"
             " deployment_gate, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (control_id) DO UPDATE SET applicable = $2, justification = $3,"
@@ -65,20 +66,21 @@ class SoAEntries(Projection):
         )  # fmt: skip
 
 
-class ControlEvidence(Projection):
+class ControlEvidence(WritesProjection):
     """Evidence recorded by the evidence service, per Annex A control it supports."""
 
     name = "risk.control_evidence"
     tables = ("risk_control_evidence",)
     types = frozenset({"EvidenceRecorded", "EvidenceSuperseded"})
 
-    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+    def apply(self, w: Writes, e: StoredEvent) -> None:
         d: dict[str, Any] = e.data
         if e.type == "EvidenceSuperseded":
-            await _supersede(conn, d["evidence_id"], d["superseded_by"])
+            _supersede(w, d["evidence_id"], d["superseded_by"])
             return
         for control_id in dict.fromkeys(d.get("control_ids") or []):
-            await conn.execute(
+            w.add(
+                [("evidence", UUID(d["evidence_id"]))],
                 "INSERT INTO risk_control_evidence (evidence_id, control_id, title, kind,"
                 " system_ids, collected_at, valid_until) VALUES ($1, $2, $3, $4, $5,"
                 " $6::text::timestamptz, $7::text::timestamptz) ON CONFLICT DO NOTHING",
@@ -87,11 +89,12 @@ class ControlEvidence(Projection):
                 d.get("valid_until"),
             )  # fmt: skip
         if d.get("supersedes"):
-            await _supersede(conn, d["supersedes"], d["evidence_id"])
+            _supersede(w, d["supersedes"], d["evidence_id"])
 
 
-async def _supersede(conn: asyncpg.Connection, old: str, new: str) -> None:
-    await conn.execute(
+def _supersede(w: Writes, old: str, new: str) -> None:
+    w.add(
+        [("evidence", UUID(old))],
         "UPDATE risk_control_evidence SET superseded_by = $2 WHERE evidence_id = $1",
         UUID(old), UUID(new),
     )  # fmt: skip

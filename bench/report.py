@@ -164,8 +164,6 @@ def _history_md(h: dict[str, Any] | None) -> list[str]:
             note = phase[op].get("skipped") or phase[op].get("error")
             if note:
                 out.append(f"\n{op} at {phase['events']:,} events: {note}")
-        if phase["replay"].get("errors"):
-            out.append(f"\nreplay errors: {phase['replay']['errors']}")
     audit = h.get("audit", {})
     out += ["", f"## Audit queries ({audit.get('rounds')} rounds)", "",
             "| query | p50 ms | p99 ms | indexes (EXPLAIN ANALYZE) | seq scan |",

@@ -177,7 +177,7 @@ def replay(
     """Drop projections and rebuild them from position zero."""
     from services import all_projections
     from shared import db
-    from shared.projections import replay as replay_one
+    from shared.projections import replay as replay_all
 
     chosen = [p for p in all_projections() if projection in (None, p.name)]
     if not chosen:
@@ -188,10 +188,12 @@ def replay(
         pool = await db.create_pool(database.app_url, size=2, timeout=60)
         total = await pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
         with _progress() as bar:
-            for p in chosen:
-                task = bar.add_task(p.name, total=total)
-                await replay_one(pool, p, progress=partial(bar.advance, task))
-                bar.update(task, completed=total)
+            task = bar.add_task(f"replaying {len(chosen)} projection(s)", total=total)
+            applied = await replay_all(pool, chosen, progress=partial(bar.advance, task))
+            bar.update(task, completed=total)
+        for p in chosen:
+            done = f"{applied[p.name]} events applied" if p.rebuild else "a reactor: no rows"
+            err.print(f"{p.name}: {done}")
         await pool.close()
 
     try:

@@ -33,6 +33,9 @@ class Projection:
     tables: ClassVar[Sequence[str]] = ()
     # Event types it reads; None reads every event.
     types: ClassVar[frozenset[str] | None] = None
+    # False for a reactor: it keeps no rows, its effects are events in the log, so a
+    # replay has nothing to rebuild and lets it catch up from its checkpoint instead.
+    rebuild: ClassVar[bool] = True
 
     async def handle(self, event: StoredEvent, conn: asyncpg.Connection) -> None:
         raise NotImplementedError
@@ -104,6 +107,27 @@ async def checkpoint(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> int:
     return int(pos or 0)
 
 
+async def _events(
+    conn: asyncpg.Connection, start: int, head: int, limit: int, types: list[str] | None
+) -> list[StoredEvent]:
+    """Up to `limit` events after `start` up to `head`, of `types` (None: all), in order."""
+    rows = await conn.fetch(
+        "SELECT position, id, stream_id, version, type, schema_version, data, metadata,"
+        " recorded_at, hash FROM events WHERE position > $1 AND position <= $2"
+        " AND ($4::text[] IS NULL OR type = ANY($4)) ORDER BY position LIMIT $3",
+        start, head, limit, types,
+    )  # fmt: skip
+    return [StoredEvent.from_row(r) for r in rows]
+
+
+async def save_checkpoint(conn: asyncpg.Connection, name: str, position: int) -> None:
+    await conn.execute(
+        "INSERT INTO projection_checkpoint (name, position, updated_at) VALUES ($1, $2, now())"
+        " ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()",
+        name, position,
+    )  # fmt: skip
+
+
 async def run_batch(conn: asyncpg.Connection, proj: Projection, batch: int) -> tuple[int, int]:
     """Apply the next batch after the checkpoint; returns (events applied, new checkpoint).
 
@@ -117,21 +141,11 @@ async def run_batch(conn: asyncpg.Connection, proj: Projection, batch: int) -> t
         if head <= start:
             return 0, start
         types = sorted(proj.types) if proj.types is not None else None
-        rows = await conn.fetch(
-            "SELECT position, id, stream_id, version, type, schema_version, data, metadata,"
-            " recorded_at, hash FROM events WHERE position > $1 AND position <= $2"
-            " AND ($4::text[] IS NULL OR type = ANY($4)) ORDER BY position LIMIT $3",
-            start, head, batch, types,
-        )  # fmt: skip
-        events = [StoredEvent.from_row(r) for r in rows]
+        events = await _events(conn, start, head, batch, types)
         if events:
             await proj.handle_batch(events, conn)
         new = events[-1].position if len(events) == batch else head
-        await conn.execute(
-            "INSERT INTO projection_checkpoint (name, position, updated_at) VALUES ($1, $2, now())"
-            " ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()",
-            proj.name, new,
-        )  # fmt: skip
+        await save_checkpoint(conn, proj.name, new)
         return len(events), new
 
 
@@ -225,28 +239,48 @@ class ProjectionRunner:
 
 
 async def replay(
-    pool: asyncpg.Pool, proj: Projection, *, batch: int = 2000,
+    pool: asyncpg.Pool, projections: Sequence[Projection], *, batch: int = 5000,
     progress: Callable[[int], None] | None = None,
-) -> int:  # fmt: skip
-    """Drop a projection's rows and rebuild it from position zero; returns events applied.
+) -> dict[str, int]:  # fmt: skip
+    """Drop projections' rows and rebuild them from position zero, reading the log once.
 
-    Holds the projection's advisory lock, so a running service pauses that projection
-    (its runner waits for the lock) instead of racing the rebuild.
+    Each batch of the log goes to every projection in one transaction that also moves
+    their checkpoints. Reactors (`rebuild = False`) are left to their runner: they keep
+    no rows, so there is nothing to rebuild. Holds the projections' advisory locks, so
+    a running service pauses them (its runner waits for the locks) instead of racing the
+    rebuild. Returns events applied per projection; `progress` gets the log positions
+    each batch covered.
     """
-    total = 0
+    chosen = [p for p in projections if p.rebuild]
+    applied = {p.name: 0 for p in chosen}
+    wanted = [p.types for p in chosen]
+    types = None if None in wanted else sorted(set().union(*wanted))  # type: ignore[arg-type]
+    keys = sorted({lock_key(p.name) for p in chosen})  # one order: no lock cycles
     async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", lock_key(proj.name))
+        for key in keys:
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
         try:
             async with conn.transaction():
-                await proj.reset(conn)
-                await conn.execute("DELETE FROM projection_checkpoint WHERE name = $1", proj.name)
-            while True:
-                n, _ = await run_batch(conn, proj, batch)
-                total += n
+                for p in chosen:
+                    await p.reset(conn)
+                    await conn.execute("DELETE FROM projection_checkpoint WHERE name = $1", p.name)
+            position, full = 0, bool(chosen)
+            while full:
+                async with conn.transaction():
+                    head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+                    events = await _events(conn, position, head, batch, types)
+                    full = len(events) == batch
+                    new = events[-1].position if full else head
+                    for p in chosen:
+                        mine = [e for e in events if p.types is None or e.type in p.types]
+                        if mine:
+                            await p.handle_batch(mine, conn)
+                            applied[p.name] += len(mine)
+                        await save_checkpoint(conn, p.name, new)
                 if progress:
-                    progress(n)
-                if n < batch:
-                    break
+                    progress(new - position)
+                position = new
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(proj.name))
-    return total
+            for key in keys:
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
+    return applied

@@ -74,6 +74,7 @@ class Reactor(Projection):
 
     name = "risk.reactor"
     tables = ()
+    rebuild = False  # its effects are events already in the log
     types = frozenset({
         "RiskAssessed", "RiskTreatmentPlanned", "ResidualRiskAssessed", "AcceptanceRequested",
         "AcceptanceApproved", "SystemUpdated", "SystemStageChanged",

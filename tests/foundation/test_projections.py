@@ -82,8 +82,8 @@ async def test_replay_from_zero_rebuilds_identical_tables(store, pool, tally_tab
         while (await run_batch(conn, proj, 7))[0]:
             pass
     before = await table_checksum(pool)
-    applied = await replay(pool, proj, batch=9)
-    assert applied == 40
+    applied = await replay(pool, [proj], batch=9)
+    assert applied == {"test.tally": 40}
     assert await table_checksum(pool) == before
     assert await pool.fetchval("SELECT sum(total) FROM test_tally") == sum(range(40))
 

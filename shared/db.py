@@ -36,14 +36,22 @@ def plain_url(url: str) -> str:
     return url
 
 
+def _json_bytes(v: Any) -> bytes:
+    return v.encode() if isinstance(v, str) else orjson.dumps(v)
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
-    for typ in ("json", "jsonb"):
-        await conn.set_type_codec(
-            typ,
-            encoder=lambda v: v if isinstance(v, str) else orjson.dumps(v).decode(),
-            decoder=orjson.loads,
-            schema="pg_catalog",
-        )
+    """JSON in and out as Python values, in the binary wire format (so COPY can send it).
+
+    A json value's binary form is its exact text; jsonb's is a version byte and the text.
+    """
+    await conn.set_type_codec(
+        "json", encoder=_json_bytes, decoder=orjson.loads, schema="pg_catalog", format="binary"
+    )
+    await conn.set_type_codec(
+        "jsonb", encoder=lambda v: b"\x01" + _json_bytes(v),
+        decoder=lambda b: orjson.loads(b[1:]), schema="pg_catalog", format="binary",
+    )  # fmt: skip
 
 
 async def create_pool(

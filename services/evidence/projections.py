@@ -223,20 +223,21 @@ class AuditTrail(Projection):
         await self.handle_batch([e], conn)
 
     async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        # COPY: each position is applied once (rows and checkpoint commit together), so
+        # the rows are new and go in as one stream rather than a statement each.
         rows = [trail.row(e) for e in events]
-        await conn.executemany(
-            "INSERT INTO evidence_trail (position, event_id, type, stream_id, actor, source,"
-            " recorded_at, summary, system_ids, basis, links) VALUES ($1, $2, $3, $4, $5, $6,"
-            " $7, $8, $9, $10, $11) ON CONFLICT (position) DO NOTHING",
-            rows,
-        )
+        await conn.copy_records_to_table("evidence_trail", records=rows, columns=TRAIL_COLUMNS)
         links = [(sid, r[0]) for r in rows for sid in r[8]]
         if links:
-            await conn.executemany(
-                "INSERT INTO evidence_trail_system (system_id, position) VALUES ($1, $2)"
-                " ON CONFLICT DO NOTHING",
-                links,
+            await conn.copy_records_to_table(
+                "evidence_trail_system", records=links, columns=("system_id", "position")
             )
+
+
+TRAIL_COLUMNS = (
+    "position", "event_id", "type", "stream_id", "actor", "source", "recorded_at", "summary",
+    "system_ids", "basis", "links",
+)  # fmt: skip
 
 
 PROJECTIONS: list[Projection] = [

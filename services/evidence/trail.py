@@ -52,8 +52,14 @@ MAX_SUMMARY = 300
 
 
 class _Fields(dict[str, Any]):
+    """The event's fields as text, converted only when the template names them."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self.data = data
+
     def __missing__(self, key: str) -> str:
-        return "?"
+        return _text(self.data[key]) if key in self.data else "?"
 
 
 def _text(value: Any) -> str:
@@ -69,7 +75,7 @@ def summary(type_: str, data: dict[str, Any]) -> str:
     template = _SUMMARIES.get(type_)
     if template is None:
         return type_
-    text = template.format_map(_Fields({k: _text(v) for k, v in data.items()}))
+    text = template.format_map(_Fields(data))
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
 
 
@@ -95,11 +101,14 @@ def basis(data: dict[str, Any]) -> dict[str, Any] | None:
     return found or None
 
 
+_LINK_SUFFIXES, _LINK_KEYS = ("_id", "_ids"), frozenset({"supersedes", "superseded_by"})
+
+
 def links(e: StoredEvent) -> dict[str, Any]:
     """Ids of the entities an event connects (systems, risks, decisions, findings...)."""
     out: dict[str, Any] = {"stream": e.stream_id}
     for k, v in e.data.items():
-        if (k.endswith("_id") or k.endswith("_ids") or k in ("supersedes", "superseded_by")) and v:
+        if v and (k.endswith(_LINK_SUFFIXES) or k in _LINK_KEYS):
             out[k] = v
     return out
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import asyncpg
@@ -95,6 +96,80 @@ class WritesProjection(Projection):
         for e in events:
             self.apply(w, e)
         await w.flush(conn)
+
+
+class Rows:
+    """The rows of one table a batch touches: read once, folded in memory, written once.
+
+    `load` reads the rows the batch's events name; `add` and `change` fold events into
+    them; `flush` inserts the new rows (COPY) and updates each changed row with one
+    statement, however many events changed it. Rows are dicts keyed by column name;
+    the table's key is its first column.
+    """
+
+    def __init__(self, table: str, columns: Sequence[str]) -> None:
+        self.table, self.columns, self.key = table, tuple(columns), columns[0]
+        self.rows: dict[Any, dict[str, Any]] = {}
+        self._new: set[Any] = set()
+        self._changed: set[Any] = set()
+
+    async def load(
+        self, conn: asyncpg.Connection, keys: Iterable[Any], by: str | None = None
+    ) -> None:
+        """Read the rows whose key (or column `by`) is one of `keys`."""
+        wanted = [k for k in set(keys) if by is not None or k not in self.rows]
+        if wanted:
+            columns, where = ", ".join(self.columns), by or self.key
+            sql = f"SELECT {columns} FROM {self.table} WHERE {where} = ANY($1)"
+            for r in await conn.fetch(sql, wanted):
+                self.rows.setdefault(r[self.key], dict(r))
+
+    async def load_all(self, conn: asyncpg.Connection) -> None:
+        """Read the whole table (for small ones, such as criteria versions)."""
+        for r in await conn.fetch(f"SELECT {', '.join(self.columns)} FROM {self.table}"):
+            self.rows.setdefault(r[self.key], dict(r))
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        return self.rows.get(key)
+
+    def add(self, row: dict[str, Any]) -> bool:
+        """Insert a row unless its key exists (an event applied twice changes nothing)."""
+        key = row[self.key]
+        if key in self.rows:
+            return False
+        self.rows[key] = {c: row.get(c) for c in self.columns}
+        self._new.add(key)
+        return True
+
+    def change(self, key: Any, **values: Any) -> dict[str, Any] | None:
+        """Set columns of an existing row; an unknown key changes nothing (returns None)."""
+        row = self.rows.get(key)
+        if row is not None:
+            row.update(values)
+            if key not in self._new:
+                self._changed.add(key)
+        return row
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        new, changed = self._new, self._changed
+        self._new, self._changed = set(), set()
+        if new:
+            records = [tuple(self.rows[k][c] for c in self.columns) for k in new]
+            await conn.copy_records_to_table(self.table, records=records, columns=self.columns)
+        if changed:
+            sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(self.columns[1:], start=2))
+            await conn.executemany(
+                f"UPDATE {self.table} SET {sets} WHERE {self.key} = $1",
+                [tuple(self.rows[k][c] for c in self.columns) for k in changed],
+            )
+
+
+def instant(text: str | None) -> datetime | None:
+    """A timestamp from an event's ISO 8601 text (events store aware times; naive is UTC)."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def lock_key(name: str) -> int:

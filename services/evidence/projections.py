@@ -8,45 +8,56 @@ import asyncpg
 
 from services.evidence import trail
 from shared.eventstore import StoredEvent
-from shared.projections import Projection, Writes, WritesProjection
+from shared.projections import Projection, Rows, Writes, WritesProjection, instant
 
 
 def _uuids(values: list[str] | None) -> list[UUID]:
     return [UUID(v) for v in values or []]
 
 
-class EvidenceList(WritesProjection):
+class EvidenceList(Projection):
     """One row per piece of evidence, with its links and whether it was superseded."""
 
     name = "evidence.evidence_list"
     tables = ("evidence_evidence",)
     types = frozenset({"EvidenceRecorded", "EvidenceSuperseded"})
 
-    def apply(self, w: Writes, e: StoredEvent) -> None:
-        d = e.data
-        if e.type == "EvidenceRecorded":
-            w.add(
-                [("evidence", UUID(d["evidence_id"]))],
-                "INSERT INTO evidence_evidence (id, kind, title, sha256, uri, system_ids,"
-                " control_ids, risk_ids, stored, size, media_type, source, collected_at,"
-                " valid_until, supersedes, recorded_by, version, created_position, created_at,"
-                " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                " $13::text::timestamptz, $14::text::timestamptz, $15, $16, $17, $18, $19, $19)"
-                " ON CONFLICT (id) DO NOTHING",
-                UUID(d["evidence_id"]), d["kind"], d["title"], d["sha256"], d["uri"],
-                _uuids(d.get("system_ids")), d.get("control_ids") or [], _uuids(d.get("risk_ids")),
-                d.get("stored", False), d.get("size"), d.get("media_type"), d.get("source", ""),
-                d["collected_at"], d.get("valid_until"),
-                UUID(d["supersedes"]) if d.get("supersedes") else None, trail.actor(e),
-                e.version, e.position, e.recorded_at,
-            )  # fmt: skip
-        else:
-            w.add(
-                [("evidence", UUID(d["evidence_id"]))],
-                "UPDATE evidence_evidence SET superseded_by = $2, version = $3, updated_at = $4"
-                " WHERE id = $1",
-                UUID(d["evidence_id"]), UUID(d["superseded_by"]), e.version, e.recorded_at,
-            )  # fmt: skip
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        await self.handle_batch([e], conn)
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        rows = Rows("evidence_evidence", EVIDENCE_COLUMNS)
+        await rows.load(conn, (UUID(e.data["evidence_id"]) for e in events))
+        for e in events:
+            d = e.data
+            if e.type == "EvidenceRecorded":
+                rows.add({
+                    "id": UUID(d["evidence_id"]), "kind": d["kind"], "title": d["title"],
+                    "sha256": d["sha256"], "uri": d["uri"],
+                    "system_ids": _uuids(d.get("system_ids")),
+                    "control_ids": d.get("control_ids") or [],
+                    "risk_ids": _uuids(d.get("risk_ids")), "stored": d.get("stored", False),
+                    "size": d.get("size"), "media_type": d.get("media_type"),
+                    "source": d.get("source", ""), "collected_at": instant(d["collected_at"]),
+                    "valid_until": instant(d.get("valid_until")),
+                    "supersedes": UUID(d["supersedes"]) if d.get("supersedes") else None,
+                    "recorded_by": trail.actor(e), "version": e.version,
+                    "created_position": e.position, "created_at": e.recorded_at,
+                    "updated_at": e.recorded_at,
+                })  # fmt: skip
+            else:
+                rows.change(
+                    UUID(d["evidence_id"]), superseded_by=UUID(d["superseded_by"]),
+                    version=e.version, updated_at=e.recorded_at,
+                )  # fmt: skip
+        await rows.flush(conn)
+
+
+EVIDENCE_COLUMNS = (
+    "id", "kind", "title", "sha256", "uri", "system_ids", "control_ids", "risk_ids", "stored",
+    "size", "media_type", "source", "collected_at", "valid_until", "supersedes",
+    "superseded_by", "recorded_by", "version", "created_position", "created_at", "updated_at",
+)  # fmt: skip
 
 
 class SystemOwners(WritesProjection):

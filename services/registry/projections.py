@@ -9,7 +9,7 @@ import asyncpg
 
 from services.registry.gate_facts import GateFactsProjection
 from shared.eventstore import StoredEvent
-from shared.projections import Projection, Writes
+from shared.projections import Projection, Rows, Writes, instant
 
 LISTED = ("name", "owner", "eu_ai_act_tier", "provider_role", "tags", "mlflow_model_names")
 SYSTEM_EVENTS = frozenset({
@@ -29,69 +29,92 @@ class SystemList(Projection):
         await self.handle_batch([e], conn)
 
     async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
-        w = Writes()
+        b = _Batch()
+        await b.systems.load(conn, (UUID(e.data["system_id"]) for e in events))
+        decided = (UUID(e.data["decision_id"]) for e in events if "decision_id" in e.data)
+        await b.decisions.load(conn, decided)
         for e in events:
-            _apply(w, e)
-        await w.flush(conn)
+            _apply(b, e)
+        await b.systems.flush(conn)
+        await b.decisions.flush(conn)
+        await b.names.flush(conn)
 
 
-# Row keys for `Writes`: a system's row, a decision's row, and every name claim together
-# (claims of different systems conflict on the name, so they keep their order).
+class _Batch:
+    """A batch's system and decision rows, and its name-claim statements."""
+
+    def __init__(self) -> None:
+        self.systems = Rows("registry_system", SYSTEM_COLUMNS)
+        self.decisions = Rows("registry_decision", DECISION_COLUMNS)
+        self.names = Writes()  # claims of different systems conflict on the name: in order
+
+
+SYSTEM_COLUMNS = (
+    "id", "name", "owner", "eu_ai_act_tier", "provider_role", "stage", "tags",
+    "mlflow_model_names", "model_versions", "last_decision", "last_decision_id",
+    "last_decision_at", "version", "created_position", "created_at", "updated_at",
+)  # fmt: skip
+DECISION_COLUMNS = (
+    "id", "system_id", "model_version", "environment", "decision", "mode", "reasons",
+    "policy_version", "expires_at", "deployed_at", "deployed_by", "created_position",
+    "created_at",
+)  # fmt: skip
 _NAMES = ("names",)
 
 
-def _apply(w: Writes, e: StoredEvent) -> None:
-    d = e.data
-    match e.type:
-        case "SystemRegistered":
-            _insert_system(w, e)
-            _claim(w, UUID(d["system_id"]), d.get("mlflow_model_names", []), e)
-        case "DeploymentDecisionMade":
-            _insert_decision(w, e)
-        case "DeploymentRecorded":
-            w.add(
-                [("decision", UUID(d["decision_id"]))],
-                "UPDATE registry_decision SET deployed_at = $2, deployed_by = $3 WHERE id = $1",
-                UUID(d["decision_id"]), e.recorded_at, d["deployed_by"],
-            )  # fmt: skip
-        case _:
-            _update_system(w, e)
-
-
-def _insert_system(w: Writes, e: StoredEvent) -> None:
-    d = e.data
-    w.add(
-        [("system", UUID(d["system_id"]))],
-        "INSERT INTO registry_system (id, name, owner, eu_ai_act_tier, stage, provider_role,"
-        " tags, mlflow_model_names, version, created_position, created_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, 'inception', $5, $6, $7, $8, $9, $10, $10)"
-        " ON CONFLICT (id) DO NOTHING",
-        UUID(d["system_id"]), d["name"], d["owner"], d["eu_ai_act_tier"], d["provider_role"],
-        d["tags"], d.get("mlflow_model_names", []), e.version, e.position, e.recorded_at,
-    )  # fmt: skip
-
-
-def _update_system(w: Writes, e: StoredEvent) -> None:
+def _apply(b: _Batch, e: StoredEvent) -> None:
     d, system_id = e.data, UUID(e.data["system_id"])
+    if e.type == "SystemRegistered":
+        new = b.systems.add({
+            "id": system_id, "name": d["name"], "owner": d["owner"],
+            "eu_ai_act_tier": d["eu_ai_act_tier"], "stage": "inception",
+            "provider_role": d["provider_role"], "tags": d["tags"],
+            "mlflow_model_names": d.get("mlflow_model_names", []), "model_versions": 0,
+            "version": e.version, "created_position": e.position, "created_at": e.recorded_at,
+            "updated_at": e.recorded_at,
+        })  # fmt: skip
+        if new:
+            _claim(b.names, system_id, d.get("mlflow_model_names", []), e)
+    elif e.type == "DeploymentDecisionMade":
+        decision_id = UUID(d["decision_id"])
+        b.decisions.add({
+            "id": decision_id, "system_id": system_id, "model_version": d["model_version"],
+            "environment": d["environment"], "decision": d["decision"], "mode": d["mode"],
+            "reasons": d["reasons"], "policy_version": d["policy_version"],
+            "expires_at": instant(d["expires_at"]),
+            "created_position": e.position, "created_at": e.recorded_at,
+        })  # fmt: skip
+        b.systems.change(
+            system_id, last_decision=d["decision"], last_decision_id=decision_id,
+            last_decision_at=e.recorded_at,
+        )  # fmt: skip
+    elif e.type == "DeploymentRecorded":
+        b.decisions.change(
+            UUID(d["decision_id"]), deployed_at=e.recorded_at, deployed_by=d["deployed_by"]
+        )
+    else:
+        _update_system(b, e, system_id)
+
+
+def _update_system(b: _Batch, e: StoredEvent, system_id: UUID) -> None:
+    d, row = e.data, b.systems.get(system_id)
+    if row is None:
+        return
     changes: dict[str, Any] = {}
     match e.type:
         case "SystemUpdated":
             changes = {k: v for k, v in d["changes"].items() if k in LISTED}
             if "mlflow_model_names" in changes:
-                _reclaim(w, system_id, changes["mlflow_model_names"], e)
+                _reclaim(b.names, system_id, changes["mlflow_model_names"], e)
         case "SystemOwnerAssigned":
             changes = {"owner": d["owner"]}
         case "SystemStageChanged":
             changes = {"stage": d["to"]}
         case "SystemRetired":
-            w.add(_NAMES, "DELETE FROM registry_model_name WHERE system_id = $1", system_id)
-    sets = "".join(f", {k} = ${i}" for i, k in enumerate(changes, start=4))
-    counted = ", model_versions = model_versions + 1" if e.type == "ModelVersionRegistered" else ""
-    w.add(
-        [("system", system_id)],
-        f"UPDATE registry_system SET version = $2, updated_at = $3{sets}{counted} WHERE id = $1",
-        system_id, e.version, e.recorded_at, *changes.values(),
-    )  # fmt: skip
+            b.names.add(_NAMES, "DELETE FROM registry_model_name WHERE system_id = $1", system_id)
+        case "ModelVersionRegistered":
+            changes = {"model_versions": row["model_versions"] + 1}
+    b.systems.change(system_id, version=e.version, updated_at=e.recorded_at, **changes)
 
 
 def _claim(w: Writes, system_id: UUID, names: list[str], e: StoredEvent) -> None:
@@ -112,26 +135,6 @@ def _reclaim(w: Writes, system_id: UUID, names: list[str], e: StoredEvent) -> No
         system_id, names,
     )  # fmt: skip
     _claim(w, system_id, names, e)
-
-
-def _insert_decision(w: Writes, e: StoredEvent) -> None:
-    d = e.data
-    decision_id, system_id = UUID(d["decision_id"]), UUID(d["system_id"])
-    w.add(
-        [("decision", UUID(d["decision_id"]))],
-        "INSERT INTO registry_decision (id, system_id, model_version, environment, decision,"
-        " mode, reasons, policy_version, expires_at, created_position, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::timestamptz, $10, $11)"
-        " ON CONFLICT (id) DO NOTHING",
-        decision_id, system_id, d["model_version"], d["environment"], d["decision"], d["mode"],
-        d["reasons"], d["policy_version"], d["expires_at"], e.position, e.recorded_at,
-    )  # fmt: skip
-    w.add(
-        [("system", system_id)],
-        "UPDATE registry_system SET last_decision = $2, last_decision_id = $3,"
-        " last_decision_at = $4 WHERE id = $1",
-        system_id, d["decision"], decision_id, e.recorded_at,
-    )  # fmt: skip
 
 
 PROJECTIONS: list[Projection] = [SystemList(), GateFactsProjection()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,63 +13,106 @@ from services.risk.governance_projections import ControlEvidence, ImpactList, So
 from services.risk.reactor import Reactor
 from shared.criteria import DEFAULT
 from shared.eventstore import StoredEvent
-from shared.projections import Projection, Writes
+from shared.projections import Projection, Rows, instant
 
 MATERIAL = {"RiskIdentified", "RiskAssessed", "RiskTreatmentPlanned", "ResidualRiskAssessed"}
 
 
-def _above(criteria: dict[int, dict[str, Any]], level: str, version: int | None) -> bool:
+def _above(criteria: Rows, level: str, version: int | None) -> bool:
     """Whether `level` exceeds the appetite of the criteria version that scored it."""
-    doc: dict[str, Any] = DEFAULT
-    if version:
-        doc = criteria.get(version, DEFAULT)
+    row = criteria.get(version) if version else None
+    doc: dict[str, Any] = DEFAULT if row is None else row
     return above_appetite(doc, level)
 
 
-class _Scores:
-    """What the register's appetite checks read, as of the event being applied.
+class _Batch:
+    """The register's rows a batch touches, folded in memory and written once.
 
-    `criteria` holds every stored criteria version; `risks` the scoring columns (level,
-    criteria_version, residual_level, residual_criteria_version) of the risks a batch
-    touches. Both are read once per batch and kept current as its events are applied.
+    Criteria are few and all read; risks and their treatments (a risk's progress reads
+    the states of its treatments) by the risks the batch names; acceptances by id.
     """
 
-    def __init__(self, criteria: dict[int, dict[str, Any]], risks: dict[UUID, list[Any]]) -> None:
-        self.criteria, self.risks = criteria, risks
+    def __init__(self) -> None:
+        self.criteria = Rows("risk_criteria", ("criteria_version", "levels", "appetite", "set_at"))
+        self.risks = Rows("risk_risk", RISK_COLUMNS)
+        self.treatments = Rows("risk_treatment", TREATMENT_COLUMNS)
+        self.acceptances = Rows("risk_acceptance", ACCEPTANCE_COLUMNS)
+        self._by_risk: dict[UUID, list[dict[str, Any]]] | None = None
 
-    @classmethod
-    async def load(cls, conn: asyncpg.Connection, risk_ids: list[UUID]) -> _Scores:
-        criteria = {
-            r["criteria_version"]: {"levels": list(r["levels"]), "appetite": r["appetite"]}
-            for r in await conn.fetch(
-                "SELECT criteria_version, levels, appetite FROM risk_criteria"
-            )
-        }
-        rows = await conn.fetch(
-            "SELECT id, level, criteria_version, residual_level, residual_criteria_version"
-            " FROM risk_risk WHERE id = ANY($1::uuid[])",
-            risk_ids,
-        )
-        return cls(criteria, {r["id"]: list(r.values())[1:] for r in rows})
+    async def load(self, conn: asyncpg.Connection, events: list[StoredEvent]) -> None:
+        await self.criteria.load_all(conn)
+        risk_ids = {UUID(e.data["risk_id"]) for e in events if "risk_id" in e.data}
+        await self.risks.load(conn, risk_ids)
+        await self.treatments.load(conn, risk_ids, by="risk_id")
+        accepted = (UUID(e.data["acceptance_id"]) for e in events if "acceptance_id" in e.data)
+        await self.acceptances.load(conn, accepted)
 
-    def above(self, risk_id: UUID) -> bool | None:
-        """The risk's appetite flag from its current scores; None if it has no row."""
-        row = self.risks.get(risk_id)
-        if row is None:
-            return None
-        level, cv, residual, residual_cv = row
-        lvl = residual if residual is not None else level
-        return _above(self.criteria, lvl, residual_cv if residual_cv is not None else cv)
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        for rows in (self.criteria, self.risks, self.treatments, self.acceptances):
+            await rows.flush(conn)
+
+    def reappetite(self, risk_id: UUID) -> None:
+        risk = self.risks.get(risk_id)
+        if risk is not None:
+            residual = risk["residual_level"] is not None
+            level = risk["residual_level"] if residual else risk["level"]
+            version = risk["residual_criteria_version"] if residual else risk["criteria_version"]
+            self.risks.change(risk_id, above_appetite=_above(self.criteria, level, version))
+
+    def treatments_of(self, risk_id: UUID) -> list[dict[str, Any]]:
+        if self._by_risk is None:  # built once per batch, when a completion first asks
+            self._by_risk = {}
+            for t in self.treatments.rows.values():
+                self._by_risk.setdefault(t["risk_id"], []).append(t)
+        return self._by_risk.get(risk_id, [])
+
+    def add_treatment(self, row: dict[str, Any]) -> None:
+        if self.treatments.add(row) and self._by_risk is not None:
+            self._by_risk.setdefault(row["risk_id"], []).append(self.treatments.rows[row["id"]])
+
+    def advance(self, risk_id: UUID, to: str) -> None:
+        """Move a risk's progress on, unless it is closed."""
+        risk = self.risks.get(risk_id)
+        if risk is not None and risk["progress"] != "closed":
+            self.risks.change(risk_id, progress=to)
+
+
+RISK_COLUMNS = (
+    "id",
+    "system_id",
+    "title",
+    "category",
+    "owner",
+    "likelihood",
+    "consequence",
+    "level",
+    "criteria_version",
+    "residual_likelihood",
+    "residual_consequence",
+    "residual_level",
+    "residual_criteria_version",
+    "above_appetite",
+    "progress",
+    "accepted_by_id",
+    "material_version",
+    "version",
+    "created_position",
+    "created_at",
+    "updated_at",
+)  # fmt: skip  (status is generated from progress and accepted_by_id)
+TREATMENT_COLUMNS = (
+    "id", "risk_id", "system_id", "option", "controls", "plan", "owner", "due", "status",
+    "created_position", "created_at", "completed_at",
+)  # fmt: skip
+ACCEPTANCE_COLUMNS = (
+    "id", "risk_id", "system_id", "risk_version", "level", "justification", "expires_at",
+    "requested_by", "status", "decided_by", "void_reason", "created_position", "created_at",
+    "updated_at",
+)  # fmt: skip
 
 
 class RiskRegister(Projection):
-    """Criteria versions, risks, treatments and acceptances, for lists and posture.
-
-    A batch's statements go through `Writes` (keyed by risk, treatment and acceptance);
-    the appetite checks read `_Scores`, kept in memory in step with the statements.
-    A treatment's statements also carry its risk's key, since a risk's progress reads
-    the states of its treatments.
-    """
+    """Criteria versions, risks, treatments and acceptances, for lists and posture."""
 
     name = "risk.register"
     tables = ("risk_criteria", "risk_risk", "risk_treatment", "risk_acceptance")
@@ -82,180 +126,110 @@ class RiskRegister(Projection):
         await self.handle_batch([e], conn)
 
     async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
-        risk_ids = list({UUID(e.data["risk_id"]) for e in events if "risk_id" in e.data})
-        scores = await _Scores.load(conn, risk_ids)
-        w = Writes()
+        b = _Batch()
+        await b.load(conn, events)
         for e in events:
-            self._apply(w, scores, e)
-        await w.flush(conn)
+            self._apply(b, e)
+        await b.flush(conn)
 
-    def _apply(self, w: Writes, scores: _Scores, e: StoredEvent) -> None:
+    def _apply(self, b: _Batch, e: StoredEvent) -> None:
         d = e.data
         if e.type in MATERIAL and e.type != "RiskIdentified":
-            w.add(
-                _risk(d),
-                "UPDATE risk_risk SET material_version = $2, accepted_by_id = NULL WHERE id = $1",
-                UUID(d["risk_id"]), e.version,
-            )  # fmt: skip
+            b.risks.change(UUID(d["risk_id"]), material_version=e.version, accepted_by_id=None)
         if e.category == "risk" and e.type != "RiskIdentified":
-            w.add(
-                _risk(d),
-                "UPDATE risk_risk SET version = $2, updated_at = $3 WHERE id = $1",
-                UUID(d["risk_id"]), e.version, e.recorded_at,
-            )  # fmt: skip
-        getattr(self, "_" + e.type)(e, d, w, scores)
+            b.risks.change(UUID(d["risk_id"]), version=e.version, updated_at=e.recorded_at)
+        getattr(self, "_" + e.type)(e, d, b)
 
-    def _RiskCriteriaSet(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        s.criteria.setdefault(
-            d["criteria_version"], {"levels": list(d["levels"]), "appetite": d["appetite"]}
-        )
-        w.add(
-            [("criteria", d["criteria_version"])],
-            "INSERT INTO risk_criteria (criteria_version, levels, appetite, set_at)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            d["criteria_version"], d["levels"], d["appetite"], e.recorded_at,
+    def _RiskCriteriaSet(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.criteria.add({
+            "criteria_version": d["criteria_version"], "levels": list(d["levels"]),
+            "appetite": d["appetite"], "set_at": e.recorded_at,
+        })  # fmt: skip
+
+    def _RiskIdentified(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.risks.add({
+            "id": UUID(d["risk_id"]), "system_id": UUID(d["system_id"]), "title": d["title"],
+            "category": d["category"], "owner": d["owner"], "likelihood": d["likelihood"],
+            "consequence": d["consequence"], "level": d["level"],
+            "criteria_version": d["criteria_version"],
+            "above_appetite": _above(b.criteria, d["level"], d["criteria_version"]),
+            "progress": "identified", "material_version": e.version, "version": e.version,
+            "created_position": e.position, "created_at": e.recorded_at,
+            "updated_at": e.recorded_at,
+        })  # fmt: skip
+
+    def _RiskAssessed(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        risk_id = UUID(d["risk_id"])
+        b.risks.change(
+            risk_id, likelihood=d["likelihood"], consequence=d["consequence"], level=d["level"],
+            criteria_version=d["criteria_version"],
         )  # fmt: skip
+        risk = b.risks.get(risk_id)
+        if risk is not None and risk["progress"] == "identified":
+            b.risks.change(risk_id, progress="assessed")
+        b.reappetite(risk_id)
 
-    def _RiskIdentified(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        above = _above(s.criteria, d["level"], d["criteria_version"])
-        s.risks.setdefault(UUID(d["risk_id"]), [d["level"], d["criteria_version"], None, None])
-        w.add(
-            _risk(d),
-            "INSERT INTO risk_risk (id, system_id, title, category, owner, likelihood,"
-            " consequence, level, criteria_version, above_appetite, progress, material_version,"
-            " version, created_position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6,"
-            " $7, $8, $9, $10, 'identified', $11, $11, $12, $13, $13) ON CONFLICT DO NOTHING",
-            UUID(d["risk_id"]), UUID(d["system_id"]), d["title"], d["category"], d["owner"],
-            d["likelihood"], d["consequence"], d["level"], d["criteria_version"], above,
-            e.version, e.position, e.recorded_at,
+    def _ResidualRiskAssessed(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        risk_id = UUID(d["risk_id"])
+        b.risks.change(
+            risk_id, residual_likelihood=d["likelihood"], residual_consequence=d["consequence"],
+            residual_level=d["level"], residual_criteria_version=d["criteria_version"],
         )  # fmt: skip
+        b.reappetite(risk_id)
 
-    def _RiskAssessed(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        w.add(
-            _risk(d),
-            "UPDATE risk_risk SET likelihood = $2, consequence = $3, level = $4,"
-            " criteria_version = $5, progress = CASE WHEN progress = 'identified'"
-            " THEN 'assessed' ELSE progress END WHERE id = $1",
-            UUID(d["risk_id"]), d["likelihood"], d["consequence"], d["level"],
-            d["criteria_version"],
+    def _RiskTreatmentPlanned(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.add_treatment({
+            "id": UUID(d["treatment_id"]), "risk_id": UUID(d["risk_id"]),
+            "system_id": UUID(d["system_id"]), "option": d["option"], "controls": d["controls"],
+            "plan": d["plan"], "owner": d["owner"], "due": date.fromisoformat(d["due"]),
+            "status": "planned", "created_position": e.position, "created_at": e.recorded_at,
+        })  # fmt: skip
+        b.advance(UUID(d["risk_id"]), "treatment_planned")
+
+    def _RiskTreatmentCompleted(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        risk_id = UUID(d["risk_id"])
+        b.treatments.change(UUID(d["treatment_id"]), status="completed", completed_at=e.recorded_at)
+        if not any(t["status"] == "planned" for t in b.treatments_of(risk_id)):
+            b.advance(risk_id, "treated")
+
+    def _RiskClosed(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.risks.change(UUID(d["risk_id"]), progress="closed")
+
+    def _AcceptanceRequested(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.acceptances.add({
+            "id": UUID(d["acceptance_id"]), "risk_id": UUID(d["risk_id"]),
+            "system_id": UUID(d["system_id"]), "risk_version": d["risk_version"],
+            "level": d["level"], "justification": d["justification"],
+            "expires_at": instant(d["expires_at"]),
+            "requested_by": d["requested_by"], "status": "requested",
+            "created_position": e.position, "created_at": e.recorded_at,
+            "updated_at": e.recorded_at,
+        })  # fmt: skip
+
+    def _AcceptanceApproved(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.acceptances.change(
+            UUID(d["acceptance_id"]), updated_at=e.recorded_at, status="approved",
+            decided_by=d["approved_by"],
         )  # fmt: skip
-        row = s.risks.get(UUID(d["risk_id"]))
-        if row is not None:
-            row[0], row[1] = d["level"], d["criteria_version"]
-        self._reappetite(w, s, d)
-
-    def _ResidualRiskAssessed(
-        self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores
-    ) -> None:
-        w.add(
-            _risk(d),
-            "UPDATE risk_risk SET residual_likelihood = $2, residual_consequence = $3,"
-            " residual_level = $4, residual_criteria_version = $5 WHERE id = $1",
-            UUID(d["risk_id"]), d["likelihood"], d["consequence"], d["level"],
-            d["criteria_version"],
-        )  # fmt: skip
-        row = s.risks.get(UUID(d["risk_id"]))
-        if row is not None:
-            row[2], row[3] = d["level"], d["criteria_version"]
-        self._reappetite(w, s, d)
-
-    def _reappetite(self, w: Writes, s: _Scores, d: dict[str, Any]) -> None:
-        above = s.above(UUID(d["risk_id"]))
-        if above is not None:
-            w.add(_risk(d), "UPDATE risk_risk SET above_appetite = $2 WHERE id = $1",
-                  UUID(d["risk_id"]), above)  # fmt: skip
-
-    def _RiskTreatmentPlanned(
-        self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores
-    ) -> None:
-        w.add(
-            _treatment(d),
-            "INSERT INTO risk_treatment (id, risk_id, system_id, option, controls, plan, owner,"
-            " due, status, created_position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-            " $8::text::date, 'planned', $9, $10) ON CONFLICT DO NOTHING",
-            UUID(d["treatment_id"]), UUID(d["risk_id"]), UUID(d["system_id"]), d["option"],
-            d["controls"], d["plan"], d["owner"], d["due"], e.position, e.recorded_at,
-        )  # fmt: skip
-        w.add(
-            _risk(d),
-            "UPDATE risk_risk SET progress = 'treatment_planned'"
-            " WHERE id = $1 AND progress <> 'closed'",
-            UUID(d["risk_id"]),
-        )  # fmt: skip
-
-    def _RiskTreatmentCompleted(
-        self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores
-    ) -> None:
-        w.add(
-            _treatment(d),
-            "UPDATE risk_treatment SET status = 'completed', completed_at = $2 WHERE id = $1",
-            UUID(d["treatment_id"]), e.recorded_at,
-        )  # fmt: skip
-        w.add(
-            _risk(d),
-            "UPDATE risk_risk SET progress = 'treated' WHERE id = $1 AND progress <> 'closed'"
-            " AND NOT EXISTS (SELECT 1 FROM risk_treatment t WHERE t.risk_id = $1"
-            " AND t.status = 'planned')",
-            UUID(d["risk_id"]),
-        )  # fmt: skip
-
-    def _RiskClosed(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        w.add(_risk(d), "UPDATE risk_risk SET progress = 'closed' WHERE id = $1",
-              UUID(d["risk_id"]))  # fmt: skip
-
-    def _AcceptanceRequested(
-        self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores
-    ) -> None:
-        w.add(
-            _acceptance(d),
-            "INSERT INTO risk_acceptance (id, risk_id, system_id, risk_version, level,"
-            " justification, expires_at, requested_by, status, created_position, created_at,"
-            " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7::text::timestamptz, $8,"
-            " 'requested', $9, $10, $10) ON CONFLICT DO NOTHING",
-            UUID(d["acceptance_id"]), UUID(d["risk_id"]), UUID(d["system_id"]),
-            d["risk_version"], d["level"], d["justification"], d["expires_at"],
-            d["requested_by"], e.position, e.recorded_at,
-        )  # fmt: skip
-
-    def _decided(self, e: StoredEvent, d: dict[str, Any], w: Writes, **cols: Any) -> None:
-        sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(cols, start=3))
-        w.add(
-            _acceptance(d),
-            f"UPDATE risk_acceptance SET updated_at = $2, {sets} WHERE id = $1",
-            UUID(d["acceptance_id"]), e.recorded_at, *cols.values(),
-        )  # fmt: skip
-
-    def _AcceptanceApproved(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        self._decided(e, d, w, status="approved", decided_by=d["approved_by"])
         # Counts only if the risk has not changed materially since the version it names.
-        w.add(
-            _risk(d),
-            "UPDATE risk_risk SET accepted_by_id = $2 WHERE id = $1 AND material_version <= $3",
-            UUID(d["risk_id"]), UUID(d["acceptance_id"]), d["risk_version"],
+        risk = b.risks.get(UUID(d["risk_id"]))
+        if risk is not None and risk["material_version"] <= d["risk_version"]:
+            b.risks.change(risk["id"], accepted_by_id=UUID(d["acceptance_id"]))
+
+    def _AcceptanceRejected(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.acceptances.change(
+            UUID(d["acceptance_id"]), updated_at=e.recorded_at, status="rejected",
+            decided_by=d["rejected_by"],
         )  # fmt: skip
 
-    def _AcceptanceRejected(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        self._decided(e, d, w, status="rejected", decided_by=d["rejected_by"])
-
-    def _AcceptanceVoided(self, e: StoredEvent, d: dict[str, Any], w: Writes, s: _Scores) -> None:
-        self._decided(e, d, w, status="voided", void_reason=d["reason"])
-        w.add(
-            _risk(d),
-            "UPDATE risk_risk SET accepted_by_id = NULL WHERE id = $1 AND accepted_by_id = $2",
-            UUID(d["risk_id"]), UUID(d["acceptance_id"]),
+    def _AcceptanceVoided(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
+        b.acceptances.change(
+            UUID(d["acceptance_id"]), updated_at=e.recorded_at, status="voided",
+            void_reason=d["reason"],
         )  # fmt: skip
-
-
-def _risk(d: dict[str, Any]) -> list[tuple[str, UUID]]:
-    return [("risk", UUID(d["risk_id"]))]
-
-
-def _treatment(d: dict[str, Any]) -> list[tuple[str, UUID]]:
-    return [("treatment", UUID(d["treatment_id"])), ("risk", UUID(d["risk_id"]))]
-
-
-def _acceptance(d: dict[str, Any]) -> list[tuple[str, UUID]]:
-    return [("acceptance", UUID(d["acceptance_id"]))]
+        risk = b.risks.get(UUID(d["risk_id"]))
+        if risk is not None and risk["accepted_by_id"] == UUID(d["acceptance_id"]):
+            b.risks.change(risk["id"], accepted_by_id=None)
 
 
 PROJECTIONS: list[Projection] = [

@@ -279,6 +279,7 @@ class Notifier:
         self._cond = asyncio.Condition()
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()  # set while the LISTEN connection is up
 
     def start(self) -> None:
         if self._task is None:
@@ -298,9 +299,11 @@ class Notifier:
                 conn = await asyncpg.connect(plain_url(self.url), timeout=5)
                 try:
                     await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                    self.listening.set()
                     while not conn.is_closed():
                         await asyncio.sleep(self.poll_interval)
                 finally:
+                    self.listening.clear()
                     await conn.close(timeout=1)
             except asyncio.CancelledError:
                 raise

@@ -121,7 +121,7 @@ async def test_a_live_runner_is_woken_by_notify_well_before_its_poll_interval(
     try:
         await seed(store, 1)
         assert await runner.wait_for(await store.head_position(), 10)
-        await asyncio.sleep(0.3)  # let the LISTEN connection settle before timing a wake-up
+        await asyncio.wait_for(runner.notifier.listening.wait(), 10)
         await seed(store, 1)
         loop = asyncio.get_running_loop()
         t0 = loop.time()

@@ -14,11 +14,13 @@ Contents (see pack_verify.py for what each proves):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
@@ -26,7 +28,7 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from services.evidence import checkpoints, report, trail
+from services.evidence import checkpoints, report
 from services.evidence.pack_verify import PACK_FORMAT, manifest_message
 from services.evidence.signing import Signer, load_signer
 from shared import db
@@ -38,10 +40,15 @@ from shared.eventstore.hashing import iso
 from shared.requestctx import Actor, RequestContext
 
 BATCH = 2000
+COMPRESSLEVEL = 1  # deflate: level 1 is ~3x faster than the default 6, files ~12% larger
 CONTEXT_TYPES = ["SoAEntrySet", "RiskCriteriaSet", "ManagementReviewRecorded"]
+# Positions in windows of BATCH, not LIMIT: bounded work per query whatever the plan (with
+# stale statistics, LIMIT chose to sort the whole rest of the log for every batch).
+# id::text and encode(hash, 'hex') are exactly str(UUID) and bytes.hex().
 _SELECT = (
-    "SELECT position, id, stream_id, version, type, schema_version, recorded_at, data::text,"
-    " metadata::text, hash FROM events WHERE position > $1 AND position <= $2"
+    "SELECT position, id::text, stream_id, version, type, schema_version, recorded_at,"
+    " data::text, metadata::text, encode(hash, 'hex') FROM events"
+    " WHERE position > $1 AND position <= $2"
 )
 # A system's pack: events naming it, plus organisation-wide context (SoA, criteria, reviews).
 _FOR_SYSTEM = " AND (type = ANY($4) OR data->>'system_id' = $3 OR (data->'system_ids')::jsonb ? $3)"
@@ -80,6 +87,7 @@ class _Sink:
 @dataclass
 class _Pack:
     zf: zipfile.ZipFile
+    sink: _Sink
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def put(self, name: str, data: bytes) -> None:
@@ -97,30 +105,84 @@ class _Entry:
     f: IO[bytes]
     digest: Any = field(default_factory=hashlib.sha256)
     size: int = 0
+    pending: asyncio.Future[None] | None = None
 
     def write(self, data: bytes) -> None:
         self.f.write(data)
         self.digest.update(data)
         self.size += len(data)
 
-    def close(self) -> None:
+    async def put(self, data: bytes) -> bytes:
+        """Start writing data on a worker thread (zlib and hashlib release the GIL, so it
+        overlaps reading the next batch); return the zip bytes finished so far."""
+        if self.pending:
+            await self.pending
+        done = self.pack.sink.drain()
+        self.pending = asyncio.get_running_loop().run_in_executor(None, self.write, data)
+        return done
+
+    async def close(self) -> None:
+        if self.pending:
+            await self.pending
         self.f.close()
         self.pack.files[self.name] = {"sha256": self.digest.hexdigest(), "size": self.size}
 
 
-def cloudevent(r: asyncpg.Record, prev_hash: str) -> dict[str, Any]:
-    """One event as a CloudEvents 1.0 structured JSON object with the aims envelope."""
-    meta = orjson.loads(r["metadata"])
-    return {
-        "specversion": "1.0", "id": str(r["id"]), "source": f"/aims/{meta.get('source') or 'aims'}",
-        "type": r["type"], "subject": r["stream_id"], "time": iso(r["recorded_at"]),
-        "datacontenttype": "application/json", "data": orjson.loads(r["data"]),
-        "aimsposition": r["position"], "aimsstream": r["stream_id"], "aimsversion": r["version"],
-        "aimsschemaversion": r["schema_version"],
-        "aimsactor": (meta.get("actor") or {}).get("sub", ""),
-        "aimshash": bytes(r["hash"]).hex(), "aimsprevhash": prev_hash,
-        "aimsdata": r["data"], "aimsmetadata": r["metadata"],
-    }  # fmt: skip
+class _Lines:
+    """events.jsonl, batch by batch: each event a CloudEvents 1.0 structured JSON object with
+    the aims envelope, and its row in the report.
+
+    What consecutive rows share is carried rather than recomputed: the previous event's hash
+    (looked up only before the first row and across positions a filter skipped), and the
+    text of a timestamp and of metadata (equal for the events of one append)."""
+
+    def __init__(self, trace: report.Trace) -> None:
+        self.trace = trace
+        self.first: int | None = None
+        self.count = 0
+        self.last, self.last_hash = -1, ""
+        self.time: tuple[datetime | None, str] = (None, "")
+        self.meta: tuple[str | None, str, str] = (None, "", "")
+
+    def gaps(self, rows: list[asyncpg.Record]) -> list[int]:
+        """The positions whose hash these rows link to but do not carry."""
+        positions = [r[0] for r in rows]
+        before = [self.last, *positions[:-1]]
+        return [p - 1 for p, b in zip(positions, before, strict=True) if p - 1 != b]
+
+    def batch(self, rows: list[asyncpg.Record], hashes: dict[int, str]) -> bytes:
+        trace, full, dumps, fragment = self.trace, self.trace.full, orjson.dumps, orjson.Fragment
+        last, last_hash = self.last, self.last_hash
+        ts, ts_text = self.time
+        meta_text, source, actor = self.meta
+        out = []
+        for pos, eid, stream, ver, type_, sver, recorded_at, data, meta, hash_ in rows:
+            if recorded_at != ts:
+                ts, ts_text = recorded_at, iso(recorded_at)
+            if meta != meta_text:
+                m = orjson.loads(meta)
+                meta_text, source = meta, f"/aims/{m.get('source') or 'aims'}"
+                actor = (m.get("actor") or {}).get("sub", "")
+            out.append(dumps({
+                "specversion": "1.0", "id": eid, "source": source, "type": type_,
+                "subject": stream, "time": ts_text, "datacontenttype": "application/json",
+                # the stored JSON text as it is, unless it spans lines (the store never does)
+                "data": orjson.loads(data) if "\n" in data or "\r" in data else fragment(data),
+                "aimsposition": pos, "aimsstream": stream, "aimsversion": ver,
+                "aimsschemaversion": sver, "aimsactor": actor, "aimshash": hash_,
+                "aimsprevhash": last_hash if pos - 1 == last else hashes[pos - 1],
+                "aimsdata": data, "aimsmetadata": meta,
+            }))  # fmt: skip
+            if type_ not in full:
+                trace.add(type_, ts_text, pos, actor, data)
+            last, last_hash = pos, hash_
+        self.last, self.last_hash = last, last_hash
+        self.time, self.meta = (ts, ts_text), (meta_text, source, actor)
+        self.first = self.first or rows[0][0]
+        self.count += len(rows)
+        trace.count(map(itemgetter(4), rows))
+        out.append(b"")
+        return b"\n".join(out)
 
 
 async def _bounds(pool: asyncpg.Pool, frm: datetime | None, to: datetime | None) -> tuple[int, int]:
@@ -178,33 +240,25 @@ async def pack_chunks(pool: asyncpg.Pool, signer: Signer, plan: PackPlan) -> Asy
     """The zip, chunk by chunk, in bounded memory."""
     cp, system_id, frm, to = plan.checkpoint, plan.system_id, plan.frm, plan.to
     sink = _Sink()
-    pack = _Pack(zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED))  # type: ignore[call-overload]
-    trace = report.Trace()
-    first, count = None, 0
+    zf = zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL)  # type: ignore[call-overload]
+    pack, trace = _Pack(zf, sink), report.Trace()
+    lines = _Lines(trace)
     entry = pack.open("events.jsonl")
-    sql = _SELECT + (_FOR_SYSTEM if system_id else "") + " ORDER BY position LIMIT " + str(BATCH)
+    sql = _SELECT + (_FOR_SYSTEM if system_id else "") + " ORDER BY position"
     args: list[Any] = [str(system_id), CONTEXT_TYPES] if system_id else []
     async with pool.acquire() as conn:
-        after = plan.lo
-        while True:
-            rows = await conn.fetch(sql, after, plan.hi, *args)
-            if not rows:
-                break
-            prevs = await _prev_hashes(conn, [r["position"] for r in rows])
-            for r in rows:
-                event = cloudevent(r, prevs[r["position"] - 1])
-                entry.write(orjson.dumps(event) + b"\n")
-                trace.add(r["type"], event, trail.summary(r["type"], event["data"]))
-                first, count = first or r["position"], count + 1
-            after = rows[-1]["position"]
-            yield sink.drain()
-        entry.close()
+        for after in range(plan.lo, plan.hi, BATCH):
+            rows = await conn.fetch(sql, after, min(after + BATCH, plan.hi), *args)
+            if rows:
+                gaps = lines.gaps(rows)
+                yield await entry.put(lines.batch(rows, await _hashes(conn, gaps) if gaps else {}))
+        await entry.close()
+        first, count = lines.first, lines.count
         entry = pack.open("chain.jsonl")
         if first is not None:
             async for chunk in _chain(conn, first - 1, cp["position"]):
-                entry.write(chunk)
-                yield sink.drain()
-        entry.close()
+                yield await entry.put(chunk)
+        await entry.close()
         soa = await _soa(conn)
         system = await conn.fetchrow(
             "SELECT * FROM evidence_system WHERE system_id = $1", system_id
@@ -227,32 +281,27 @@ async def pack_chunks(pool: asyncpg.Pool, signer: Signer, plan: PackPlan) -> Asy
     yield sink.drain()
 
 
-async def _prev_hashes(conn: asyncpg.Connection, positions: list[int]) -> dict[int, str]:
-    prev = [p - 1 for p in positions]
-    rows = await conn.fetch("SELECT position, hash FROM events WHERE position = ANY($1)", prev)
+async def _hashes(conn: asyncpg.Connection, positions: list[int]) -> dict[int, str]:
+    """The hashes at some positions (position 0: the genesis hash)."""
+    rows = await conn.fetch("SELECT position, hash FROM events WHERE position = ANY($1)", positions)
     found = {r["position"]: bytes(r["hash"]).hex() for r in rows}
     found.setdefault(0, "0" * 64)
     return found
 
 
 async def _chain(conn: asyncpg.Connection, start: int, end: int) -> AsyncIterator[bytes]:
-    """chain.jsonl lines for positions start..end, in batches."""
+    """chain.jsonl lines for positions start..end, in batches (each formatted by PostgreSQL)."""
     if start == 0:
         yield b'{"position":0,"hash":"' + b"0" * 64 + b'"}\n'
-    after = max(start - 1, 0)
-    while after < end:
-        rows = await conn.fetch(
-            "SELECT position, hash FROM events WHERE position > $1 AND position <= $2"
-            " ORDER BY position LIMIT $3",
-            after, end, BATCH * 5,
+    for after in range(max(start - 1, 0), end, BATCH * 5):
+        lines = await conn.fetchval(
+            """SELECT string_agg(format('{"position":%s,"hash":"%s"}', position,"""
+            """ encode(hash, 'hex')) || E'\\n', '' ORDER BY position)"""
+            " FROM events WHERE position > $1 AND position <= $2",
+            after, min(after + BATCH * 5, end),
         )  # fmt: skip
-        if not rows:
-            return
-        yield b"".join(
-            b'{"position":%d,"hash":"%s"}\n' % (r["position"], bytes(r["hash"]).hex().encode())
-            for r in rows
-        )
-        after = rows[-1]["position"]
+        if lines:
+            yield lines.encode()
 
 
 async def _soa(conn: asyncpg.Connection) -> list[dict[str, Any]]:

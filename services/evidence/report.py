@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
+
+import orjson
+
+from services.evidence import trail
 
 SECTIONS: list[tuple[str, str, frozenset[str]]] = [
     ("inventory", "Inventory and lifecycle", frozenset({
@@ -39,19 +43,31 @@ text-align:left;vertical-align:top}th{background:#f6f6f6}.muted{color:#777}code{
 
 
 class Trace:
-    """Rows of the report, per section, gathered while the events stream past."""
+    """Rows of the report, per section, gathered while the events stream past: every event
+    is counted, the first MAX_ROWS of each section are kept."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple[str, ...]]] = {key: [] for key, _, _ in SECTIONS}
         self.rows["other"] = []
-        self.counts: Counter[str] = Counter()
+        self.types: Counter[str] = Counter()
+        self.full: set[str] = set()  # types whose section has no room left: add() can be skipped
 
-    def add(self, type_: str, event: dict[str, Any], summary: str) -> None:
-        key = _SECTION_OF.get(type_, "other")
-        self.counts[key] += 1
-        if len(self.rows[key]) < MAX_ROWS:
-            self.rows[key].append((event["time"], str(event["aimsposition"]), type_,
-                                   event["aimsactor"], summary))  # fmt: skip
+    def count(self, types: Iterable[str]) -> None:
+        """Count events by type (all of them, whether their row is kept or not)."""
+        self.types.update(types)
+
+    def add(self, type_: str, time: str, position: int, actor: str, data_json: str) -> None:
+        """Keep an event's row, summarising its data, while its section has room."""
+        rows = self.rows[_SECTION_OF.get(type_, "other")]
+        if len(rows) < MAX_ROWS:
+            what = trail.summary(type_, orjson.loads(data_json))
+            rows.append((time, str(position), type_, actor, what))
+        else:
+            self.full.add(type_)
+
+    def counted(self, key: str) -> int:
+        """Events of a section."""
+        return sum(n for t, n in self.types.items() if _SECTION_OF.get(t, "other") == key)
 
 
 def _table(headers: list[str], rows: Sequence[tuple[Any, ...]]) -> str:
@@ -104,7 +120,7 @@ def render(
                                 applicable))  # fmt: skip
         if rows:
             parts.append(_table(["time", "position", "event", "actor", "what"], rows))
-            more = trace.counts[key] - len(rows)
+            more = trace.counted(key) - len(rows)
             if more > 0:
                 parts.append(f"<p class='muted'>{more} more in events.jsonl</p>")
         else:

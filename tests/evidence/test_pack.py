@@ -9,6 +9,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.v1.http import from_json
 from rich.console import Console
 
+from services.evidence import pack as pack_module
 from services.evidence.pack import export_file
 from services.evidence.pack_verify import verify_pack, verify_pack_cli
 from tests.evidence.support import register_system
@@ -153,6 +154,21 @@ async def test_an_unfiltered_pack_covers_every_position_up_to_the_checkpoint(sce
     report = verify_pack(io.BytesIO(pack), pem)
     assert report.ok, report.error
     assert report.events_verified == report.checkpoint["position"]
+
+
+async def test_batch_boundaries_do_not_change_the_pack(scenario, monkeypatch):
+    """Hashes carried from batch to batch and across positions a filter skips."""
+    c, a, _, pem = scenario
+    for query in ("", f"?system_id={a}"):
+        whole = await _pack(c, query)
+        with monkeypatch.context() as m:
+            m.setattr(pack_module, "BATCH", 3)
+            small = await _pack(c, query)
+        report = verify_pack(io.BytesIO(small), pem)
+        assert report.ok, report.error
+        with zipfile.ZipFile(io.BytesIO(whole)) as w, zipfile.ZipFile(io.BytesIO(small)) as s:
+            for name in ("events.jsonl", "chain.jsonl", "report.html"):
+                assert s.read(name) == w.read(name), name
 
 
 async def test_aims_export_writes_a_pack_that_aims_verify_accepts(scenario, database, tmp_path):

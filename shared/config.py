@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     db_timeout: float = 5.0  # seconds before a database call gives up (503)
     min_position_wait: float = 5.0
     poll_interval: float = 1.0
-    projection_batch: int = 500
+    projection_batch: int = 1000  # log positions per projection transaction
     run_projections: bool = True
     log_level: str = "INFO"
     log_json: bool = True

@@ -183,14 +183,19 @@ async def checkpoint(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> int:
 
 
 async def _events(
-    conn: asyncpg.Connection, start: int, head: int, limit: int, types: list[str] | None
+    conn: asyncpg.Connection, start: int, end: int, types: list[str] | None
 ) -> list[StoredEvent]:
-    """Up to `limit` events after `start` up to `head`, of `types` (None: all), in order."""
+    """The events at positions start+1..end of `types` (None: all), in order.
+
+    A window of positions rather than a LIMIT: the work per query stays bounded whatever
+    plan the server picks (with stale statistics a LIMIT query may sort the whole rest
+    of the log for every batch).
+    """
     rows = await conn.fetch(
         "SELECT position, id, stream_id, version, type, schema_version, data, metadata,"
         " recorded_at, hash FROM events WHERE position > $1 AND position <= $2"
-        " AND ($4::text[] IS NULL OR type = ANY($4)) ORDER BY position LIMIT $3",
-        start, head, limit, types,
+        " AND ($3::text[] IS NULL OR type = ANY($3)) ORDER BY position",
+        start, end, types,
     )  # fmt: skip
     return [StoredEvent.from_row(r) for r in rows]
 
@@ -203,25 +208,28 @@ async def save_checkpoint(conn: asyncpg.Connection, name: str, position: int) ->
     )  # fmt: skip
 
 
-async def run_batch(conn: asyncpg.Connection, proj: Projection, batch: int) -> tuple[int, int]:
-    """Apply the next batch after the checkpoint; returns (events applied, new checkpoint).
+async def run_batch(
+    conn: asyncpg.Connection, proj: Projection, batch: int
+) -> tuple[int, int, bool]:
+    """Apply the next `batch` positions after the checkpoint.
 
-    The head is read first: every position up to it is committed (writers are serialised,
-    see EventStore.append), so the checkpoint may move to the head even when the filter
-    by type leaves gaps.
+    Returns (events applied, new checkpoint, whether positions beyond it remain). The
+    head is read first: every position up to it is committed (writers are serialised,
+    see EventStore.append), so the checkpoint may move past positions the filter by type
+    leaves out.
     """
     async with conn.transaction():
         start = await checkpoint(conn, proj.name)
         head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
         if head <= start:
-            return 0, start
+            return 0, start, False
         types = sorted(proj.types) if proj.types is not None else None
-        events = await _events(conn, start, head, batch, types)
+        new = min(start + batch, head)
+        events = await _events(conn, start, new, types)
         if events:
             await proj.handle_batch(events, conn)
-        new = events[-1].position if len(events) == batch else head
         await save_checkpoint(conn, proj.name, new)
-        return len(events), new
+        return len(events), new, new < head
 
 
 class ProjectionRunner:
@@ -233,7 +241,7 @@ class ProjectionRunner:
 
     def __init__(
         self, pool: asyncpg.Pool, projections: Sequence[Projection], notifier: Notifier, *,
-        batch: int = 500, poll_interval: float = 1.0,
+        batch: int = 1000, poll_interval: float = 1.0,
     ) -> None:  # fmt: skip
         self.pool, self.projections, self.batch = pool, list(projections), batch
         self.notifier, self.poll_interval = notifier, poll_interval
@@ -280,8 +288,8 @@ class ProjectionRunner:
                 ):
                     self.owned.add(proj.name)
                 if proj.name in self.owned:
-                    n, pos = await run_batch(conn, proj, self.batch)
-                    busy = busy or n == self.batch
+                    _, pos, more = await run_batch(conn, proj, self.batch)
+                    busy = busy or more
                 else:
                     pos = await checkpoint(conn, proj.name)
                 self.positions[proj.name] = pos
@@ -339,13 +347,13 @@ async def replay(
                 for p in chosen:
                     await p.reset(conn)
                     await conn.execute("DELETE FROM projection_checkpoint WHERE name = $1", p.name)
-            position, full = 0, bool(chosen)
-            while full:
+            position, more = 0, bool(chosen)
+            while more:
                 async with conn.transaction():
                     head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
-                    events = await _events(conn, position, head, batch, types)
-                    full = len(events) == batch
-                    new = events[-1].position if full else head
+                    new = min(position + batch, head)
+                    events = await _events(conn, position, new, types)
+                    more = new < head
                     for p in chosen:
                         mine = [e for e in events if p.types is None or e.type in p.types]
                         if mine:

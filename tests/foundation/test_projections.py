@@ -62,13 +62,13 @@ async def test_a_crash_mid_batch_resumes_without_applying_anything_twice(store, 
     await seed(store, 30)
     proj = Tally()
     async with pool.acquire() as conn:
-        assert (await run_batch(conn, proj, 10))[0] == 10
-        proj.fail_at = 31  # a Counted event in the next batch
+        assert await run_batch(conn, proj, 10) == (5, 10, True)  # positions 1-10: 5 Counted
+        proj.fail_at = 13  # a Counted event in the next batch
         with pytest.raises(RuntimeError):
             await run_batch(conn, proj, 10)
-        assert await checkpoint(conn, proj.name) == 19  # rows and checkpoint rolled back together
+        assert await checkpoint(conn, proj.name) == 10  # rows and checkpoint rolled back together
         proj.fail_at = None
-        while (await run_batch(conn, proj, 10))[0]:
+        while (await run_batch(conn, proj, 10))[2]:
             pass
     assert await pool.fetchval("SELECT count(*) FROM test_tally_seen") == 30
     assert await pool.fetchval("SELECT sum(n) FROM test_tally") == 30
@@ -79,7 +79,7 @@ async def test_replay_from_zero_rebuilds_identical_tables(store, pool, tally_tab
     await seed(store, 40)
     proj = Tally()
     async with pool.acquire() as conn:
-        while (await run_batch(conn, proj, 7))[0]:
+        while (await run_batch(conn, proj, 7))[2]:
             pass
     before = await table_checksum(pool)
     applied = await replay(pool, [proj], batch=9)

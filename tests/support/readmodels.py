@@ -23,5 +23,5 @@ async def fingerprint(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, str]
 async def catch_up(conn: asyncpg.Connection) -> None:
     """Run every projection until it reaches the head of the log."""
     for proj in all_projections():
-        while (await run_batch(conn, proj, 1000))[0]:
+        while (await run_batch(conn, proj, 1000))[2]:
             pass

@@ -104,7 +104,8 @@ class Rows:
     `load` reads the rows the batch's events name; `add` and `change` fold events into
     them; `flush` inserts the new rows (COPY) and updates each changed row with one
     statement, however many events changed it. Rows are dicts keyed by column name;
-    the table's key is its first column.
+    the table's key is its first column. Load every key a batch may add: a row added
+    over one that exists but was not loaded would break the table's key at COPY.
     """
 
     def __init__(self, table: str, columns: Sequence[str]) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
 import time
+from typing import IO
 
 import asyncpg
 import orjson
@@ -23,6 +25,8 @@ from shared.db import UNAVAILABLE
 from shared.http.problems import problem_response
 
 METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+SPOOL_BYTES = 1 << 20  # request bodies above this wait on disk, not in memory
+CHUNK_BYTES = 1 << 16
 LEASE_SECONDS = 60
 WAIT_SECONDS = 10.0
 
@@ -40,12 +44,14 @@ class IdempotencyMiddleware:
         if not 1 <= len(key) <= 255:
             resp = problem_response(400, "Idempotency-Key must be 1-255 characters")
             return await resp(scope, receive, send)
-        body = await _read_body(receive)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
+            digest = await _spool(scope, receive, body)
+            await self._handle(scope, receive, send, key, digest, body)
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, key: str, digest: str, body: IO[bytes]
+    ) -> None:
         principal = _principal(scope)
-        digest = hashlib.sha256(
-            b"\n".join((scope["method"].encode(), scope["path"].encode(),
-                        scope.get("query_string", b""), body))
-        ).hexdigest()  # fmt: skip
         pool: asyncpg.Pool = scope["app"].state.pool
         try:
             stored = await _claim_or_wait(pool, principal, key, scope, digest)
@@ -58,8 +64,9 @@ class IdempotencyMiddleware:
         await self._run_and_store(pool, principal, key, scope, body, send)
 
     async def _run_and_store(
-        self, pool: asyncpg.Pool, principal: str, key: str, scope: Scope, body: bytes, send: Send
-    ) -> None:
+        self, pool: asyncpg.Pool, principal: str, key: str, scope: Scope, body: IO[bytes],
+        send: Send,
+    ) -> None:  # fmt: skip
         status, headers, chunks = 500, [], []
 
         async def capture(message: Message) -> None:
@@ -97,24 +104,35 @@ def _principal(scope: Scope) -> str:
     return "anonymous"
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _spool(scope: Scope, receive: Receive, body: IO[bytes]) -> str:
+    """Copy the request body to `body` (memory, then disk); returns the request's digest."""
+    digest = hashlib.sha256(
+        b"\n".join((scope["method"].encode(), scope["path"].encode(),
+                    scope.get("query_string", b""), b""))
+    )  # fmt: skip
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        digest.update(chunk)
+        body.write(chunk)
         if not message.get("more_body"):
-            return b"".join(chunks)
+            body.seek(0)
+            return digest.hexdigest()
 
 
-def _replay_body(body: bytes) -> Receive:
-    sent = False
+def _replay_body(body: IO[bytes]) -> Receive:
+    """The spooled body, chunk by chunk, as the application's `receive`."""
+    size = body.seek(0, 2)
+    body.seek(0)
+    done = False
 
     async def receive() -> Message:
-        nonlocal sent
-        if sent:
+        nonlocal done
+        if done:
             await asyncio.Event().wait()  # like a client that sent everything and waits
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        chunk = body.read(CHUNK_BYTES)
+        done = body.tell() >= size
+        return {"type": "http.request", "body": chunk, "more_body": not done}
 
     return receive
 

@@ -1,6 +1,7 @@
 """Evidence: referenced or uploaded, content-addressed, superseded, listed."""
 
 import hashlib
+import os
 
 from tests.support.apps import auth
 
@@ -180,10 +181,13 @@ async def test_a_retried_upload_with_an_idempotency_key_records_it_once(service)
             "Content-Type": "multipart/form-data; boundary=aims-test-boundary",
         }
         form = {"kind": "minutes", "title": "Board minutes"}
-        file = {"file": ("m.txt", b"minutes of the board", "text/plain")}
+        content = os.urandom(3 * 1024 * 1024 + 7)  # spooled to disk, handed on in chunks
+        file = {"file": ("m.bin", content, "application/octet-stream")}
         first = await c.post("/v1/evidence", data=form, files=file, headers=headers)
         second = await c.post("/v1/evidence", data=form, files=file, headers=headers)
         assert first.status_code == second.status_code == 201
         assert first.json()["id"] == second.json()["id"]
         assert second.headers["idempotent-replayed"] == "true"
         assert await c.app.state.store.head_position() == 1
+        stored = await c.get(f"/v1/evidence/{first.json()['id']}/content", headers=OWNER)
+        assert hashlib.sha256(stored.content).hexdigest() == hashlib.sha256(content).hexdigest()

@@ -11,11 +11,13 @@ tries again, so a replica dying hands its projections to another.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -163,6 +165,12 @@ class Rows:
                 f"UPDATE {self.table} SET {sets} WHERE {self.key} = $1",
                 [tuple(self.rows[k][c] for c in self.columns) for k in changed],
             )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def uid(text: str) -> UUID:
+    """A UUID from its text, cached: a batch meets the same ids again and again."""
+    return UUID(text)
 
 
 def instant(text: str | None) -> datetime | None:

@@ -8,11 +8,11 @@ import asyncpg
 
 from services.evidence import trail
 from shared.eventstore import StoredEvent
-from shared.projections import Projection, Rows, Writes, WritesProjection, instant
+from shared.projections import Projection, Rows, Writes, WritesProjection, instant, uid
 
 
 def _uuids(values: list[str] | None) -> list[UUID]:
-    return [UUID(v) for v in values or []]
+    return [uid(v) for v in values or []]
 
 
 class EvidenceList(Projection):
@@ -27,12 +27,12 @@ class EvidenceList(Projection):
 
     async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
         rows = Rows("evidence_evidence", EVIDENCE_COLUMNS)
-        await rows.load(conn, (UUID(e.data["evidence_id"]) for e in events))
+        await rows.load(conn, (uid(e.data["evidence_id"]) for e in events))
         for e in events:
             d = e.data
             if e.type == "EvidenceRecorded":
                 rows.add({
-                    "id": UUID(d["evidence_id"]), "kind": d["kind"], "title": d["title"],
+                    "id": uid(d["evidence_id"]), "kind": d["kind"], "title": d["title"],
                     "sha256": d["sha256"], "uri": d["uri"],
                     "system_ids": _uuids(d.get("system_ids")),
                     "control_ids": d.get("control_ids") or [],
@@ -40,14 +40,14 @@ class EvidenceList(Projection):
                     "size": d.get("size"), "media_type": d.get("media_type"),
                     "source": d.get("source", ""), "collected_at": instant(d["collected_at"]),
                     "valid_until": instant(d.get("valid_until")),
-                    "supersedes": UUID(d["supersedes"]) if d.get("supersedes") else None,
+                    "supersedes": uid(d["supersedes"]) if d.get("supersedes") else None,
                     "recorded_by": trail.actor(e), "version": e.version,
                     "created_position": e.position, "created_at": e.recorded_at,
                     "updated_at": e.recorded_at,
                 })  # fmt: skip
             else:
                 rows.change(
-                    UUID(d["evidence_id"]), superseded_by=UUID(d["superseded_by"]),
+                    uid(d["evidence_id"]), superseded_by=uid(d["superseded_by"]),
                     version=e.version, updated_at=e.recorded_at,
                 )  # fmt: skip
         await rows.flush(conn)
@@ -69,7 +69,7 @@ class SystemOwners(WritesProjection):
                        "SystemStageChanged", "SystemRetired"})  # fmt: skip
 
     def apply(self, w: Writes, e: StoredEvent) -> None:
-        d, sid = e.data, UUID(e.data["system_id"])
+        d, sid = e.data, uid(e.data["system_id"])
         match e.type:
             case "SystemRegistered":
                 w.add(
@@ -131,35 +131,35 @@ class Audits(WritesProjection):
         match e.type:
             case "AuditPlanned":
                 w.add(
-                    [("audit", UUID(d["audit_id"]))],
+                    [("audit", uid(d["audit_id"]))],
                     "INSERT INTO evidence_audit (id, title, scope, status, auditors, system_ids,"
                     " starts_on, ends_on, created_position, created_at) VALUES ($1, $2, $3,"
                     " 'planned', $4, $5, $6::text::date, $7::text::date, $8, $9)"
                     " ON CONFLICT (id) DO NOTHING",
-                    UUID(d["audit_id"]), d["title"], d["scope"], d["auditors"],
+                    uid(d["audit_id"]), d["title"], d["scope"], d["auditors"],
                     _uuids(d.get("system_ids")), d["starts_on"], d["ends_on"], e.position,
                     e.recorded_at,
                 )  # fmt: skip
             case "FindingRaised":
                 w.add(
-                    [("finding", UUID(d["finding_id"]))],
+                    [("finding", uid(d["finding_id"]))],
                     "INSERT INTO evidence_finding (id, audit_id, kind, reference, description,"
                     " system_id, raised_by, created_position, created_at) VALUES ($1, $2, $3,"
                     " $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-                    UUID(d["finding_id"]), UUID(d["audit_id"]), d["kind"], d["reference"],
-                    d["description"], UUID(d["system_id"]) if d.get("system_id") else None,
+                    uid(d["finding_id"]), uid(d["audit_id"]), d["kind"], d["reference"],
+                    d["description"], uid(d["system_id"]) if d.get("system_id") else None,
                     d["raised_by"], e.position, e.recorded_at,
                 )  # fmt: skip
                 w.add(
-                    [("audit", UUID(d["audit_id"]))],
+                    [("audit", uid(d["audit_id"]))],
                     "UPDATE evidence_audit SET findings = findings + 1 WHERE id = $1",
-                    UUID(d["audit_id"]),
+                    uid(d["audit_id"]),
                 )
             case "AuditCompleted":
                 w.add(
-                    [("audit", UUID(d["audit_id"]))],
+                    [("audit", uid(d["audit_id"]))],
                     "UPDATE evidence_audit SET status = 'completed' WHERE id = $1",
-                    UUID(d["audit_id"]),
+                    uid(d["audit_id"]),
                 )
 
 
@@ -172,11 +172,11 @@ class Nonconformities(WritesProjection):
                        "CorrectiveActionCompleted", "NonconformityClosed"})  # fmt: skip
 
     def apply(self, w: Writes, e: StoredEvent) -> None:
-        d, nc_id = e.data, UUID(e.data["nc_id"])
+        d, nc_id = e.data, uid(e.data["nc_id"])
         match e.type:
             case "NonconformityRaised":
                 opt = {
-                    k: UUID(d[k]) if d.get(k) else None
+                    k: uid(d[k]) if d.get(k) else None
                     for k in ("system_id", "finding_id", "audit_id")
                 }
                 w.add(
@@ -214,11 +214,11 @@ class Reviews(WritesProjection):
     def apply(self, w: Writes, e: StoredEvent) -> None:
         d = e.data
         w.add(
-            [("review", UUID(d["review_id"]))],
+            [("review", uid(d["review_id"]))],
             "INSERT INTO evidence_review (id, title, held_on, attendees, decisions, actions,"
             " recorded_by, created_position, created_at) VALUES ($1, $2, $3::text::date, $4,"
             " $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-            UUID(d["review_id"]), d.get("title", ""), d["held_on"], d["attendees"],
+            uid(d["review_id"]), d.get("title", ""), d["held_on"], d["attendees"],
             len(d["decisions"]), len(d["actions"]), trail.actor(e), e.position, e.recorded_at,
         )  # fmt: skip
 

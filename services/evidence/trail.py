@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.eventstore import StoredEvent
+from shared.projections import uid
 
 _SUMMARIES = {
     "SystemRegistered": "registered AI system '{name}' (owner {owner}, tier {eu_ai_act_tier})",
@@ -85,7 +86,7 @@ def system_ids(data: dict[str, Any]) -> list[UUID]:
     out: list[UUID] = []
     for value in found:
         try:
-            sid = UUID(str(value)) if value else None
+            sid = uid(str(value)) if value else None
         except ValueError:
             sid = None
         if sid is not None and sid not in out:

@@ -18,7 +18,7 @@ import orjson
 
 from services.registry.domain.facts import Fact, GateFacts, SystemView
 from shared.eventstore import StoredEvent
-from shared.projections import Projection
+from shared.projections import Projection, uid
 
 NAME = "registry.gate_facts"
 CATEGORIES = frozenset({"risk", "acceptance", "impact", "evidence", "soa", "criteria"})
@@ -119,7 +119,7 @@ class GateFactsProjection(Projection):
             if folded is not None:
                 kind, _, systems, patch = folded
                 for key, s in zip(_keys(folded), systems, strict=True):
-                    system_id = UUID(s) if s else None
+                    system_id = uid(s) if s else None
                     if key not in rows:
                         rows[key] = [key, system_id, kind, e.stream_id, e.version, e.position, {}]
                         by_stream.setdefault(e.stream_id, []).append(rows[key])

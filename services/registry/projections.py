@@ -9,7 +9,7 @@ import asyncpg
 
 from services.registry.gate_facts import GateFactsProjection
 from shared.eventstore import StoredEvent
-from shared.projections import Projection, Rows, Writes, instant
+from shared.projections import Projection, Rows, Writes, instant, uid
 
 LISTED = ("name", "owner", "eu_ai_act_tier", "provider_role", "tags", "mlflow_model_names")
 SYSTEM_EVENTS = frozenset({
@@ -30,8 +30,8 @@ class SystemList(Projection):
 
     async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
         b = _Batch()
-        await b.systems.load(conn, (UUID(e.data["system_id"]) for e in events))
-        decided = (UUID(e.data["decision_id"]) for e in events if "decision_id" in e.data)
+        await b.systems.load(conn, (uid(e.data["system_id"]) for e in events))
+        decided = (uid(e.data["decision_id"]) for e in events if "decision_id" in e.data)
         await b.decisions.load(conn, decided)
         for e in events:
             _apply(b, e)
@@ -63,7 +63,7 @@ _NAMES = ("names",)
 
 
 def _apply(b: _Batch, e: StoredEvent) -> None:
-    d, system_id = e.data, UUID(e.data["system_id"])
+    d, system_id = e.data, uid(e.data["system_id"])
     if e.type == "SystemRegistered":
         new = b.systems.add({
             "id": system_id, "name": d["name"], "owner": d["owner"],
@@ -76,7 +76,7 @@ def _apply(b: _Batch, e: StoredEvent) -> None:
         if new:
             _claim(b.names, system_id, d.get("mlflow_model_names", []), e)
     elif e.type == "DeploymentDecisionMade":
-        decision_id = UUID(d["decision_id"])
+        decision_id = uid(d["decision_id"])
         b.decisions.add({
             "id": decision_id, "system_id": system_id, "model_version": d["model_version"],
             "environment": d["environment"], "decision": d["decision"], "mode": d["mode"],
@@ -90,7 +90,7 @@ def _apply(b: _Batch, e: StoredEvent) -> None:
         )  # fmt: skip
     elif e.type == "DeploymentRecorded":
         b.decisions.change(
-            UUID(d["decision_id"]), deployed_at=e.recorded_at, deployed_by=d["deployed_by"]
+            uid(d["decision_id"]), deployed_at=e.recorded_at, deployed_by=d["deployed_by"]
         )
     else:
         _update_system(b, e, system_id)

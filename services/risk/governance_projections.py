@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from shared.eventstore import StoredEvent
-from shared.projections import Writes, WritesProjection
+from shared.projections import Writes, WritesProjection, uid
 
 _IMPACT_STATUS = {
     "ImpactAssessmentRevised": "draft",
@@ -27,21 +26,21 @@ class ImpactList(WritesProjection):
         d = e.data
         if e.type == "ImpactAssessmentDrafted":
             w.add(
-                [("impact", UUID(d["assessment_id"]))],
+                [("impact", uid(d["assessment_id"]))],
                 "INSERT INTO risk_impact_assessment (id, system_id, author, status, severity,"
                 " version, created_position, created_at, updated_at)"
                 " VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
-                UUID(d["assessment_id"]), UUID(d["system_id"]), d["author"],
+                uid(d["assessment_id"]), uid(d["system_id"]), d["author"],
                 d["content"].get("severity"), e.version, e.position, e.recorded_at,
             )  # fmt: skip
             return
         w.add(
-            [("impact", UUID(d["assessment_id"]))],
+            [("impact", uid(d["assessment_id"]))],
             "UPDATE risk_impact_assessment SET status = $2, version = $3, updated_at = $4,"
             " severity = CASE WHEN $5::text IS NULL THEN severity ELSE $5 END,"
             " approved_by = coalesce($6, CASE WHEN $2 = 'draft' THEN NULL ELSE approved_by END),"
             " review_reason = $7 WHERE id = $1",
-            UUID(d["assessment_id"]), _IMPACT_STATUS[e.type], e.version, e.recorded_at,
+            uid(d["assessment_id"]), _IMPACT_STATUS[e.type], e.version, e.recorded_at,
             (d.get("content") or {}).get("severity"), d.get("approved_by"), d.get("reason"),
         )  # fmt: skip
 
@@ -80,12 +79,12 @@ class ControlEvidence(WritesProjection):
             return
         for control_id in dict.fromkeys(d.get("control_ids") or []):
             w.add(
-                [("evidence", UUID(d["evidence_id"]))],
+                [("evidence", uid(d["evidence_id"]))],
                 "INSERT INTO risk_control_evidence (evidence_id, control_id, title, kind,"
                 " system_ids, collected_at, valid_until) VALUES ($1, $2, $3, $4, $5,"
                 " $6::text::timestamptz, $7::text::timestamptz) ON CONFLICT DO NOTHING",
-                UUID(d["evidence_id"]), control_id, d["title"], d["kind"],
-                [UUID(s) for s in d.get("system_ids") or []], d["collected_at"],
+                uid(d["evidence_id"]), control_id, d["title"], d["kind"],
+                [uid(s) for s in d.get("system_ids") or []], d["collected_at"],
                 d.get("valid_until"),
             )  # fmt: skip
         if d.get("supersedes"):
@@ -94,7 +93,7 @@ class ControlEvidence(WritesProjection):
 
 def _supersede(w: Writes, old: str, new: str) -> None:
     w.add(
-        [("evidence", UUID(old))],
+        [("evidence", uid(old))],
         "UPDATE risk_control_evidence SET superseded_by = $2 WHERE evidence_id = $1",
-        UUID(old), UUID(new),
+        uid(old), uid(new),
     )  # fmt: skip

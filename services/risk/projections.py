@@ -13,7 +13,7 @@ from services.risk.governance_projections import ControlEvidence, ImpactList, So
 from services.risk.reactor import Reactor
 from shared.criteria import DEFAULT
 from shared.eventstore import StoredEvent
-from shared.projections import Projection, Rows, instant
+from shared.projections import Projection, Rows, instant, uid
 
 MATERIAL = {"RiskIdentified", "RiskAssessed", "RiskTreatmentPlanned", "ResidualRiskAssessed"}
 
@@ -41,10 +41,10 @@ class _Batch:
 
     async def load(self, conn: asyncpg.Connection, events: list[StoredEvent]) -> None:
         await self.criteria.load_all(conn)
-        risk_ids = {UUID(e.data["risk_id"]) for e in events if "risk_id" in e.data}
+        risk_ids = {uid(e.data["risk_id"]) for e in events if "risk_id" in e.data}
         await self.risks.load(conn, risk_ids)
         await self.treatments.load(conn, risk_ids, by="risk_id")
-        accepted = (UUID(e.data["acceptance_id"]) for e in events if "acceptance_id" in e.data)
+        accepted = (uid(e.data["acceptance_id"]) for e in events if "acceptance_id" in e.data)
         await self.acceptances.load(conn, accepted)
 
     async def flush(self, conn: asyncpg.Connection) -> None:
@@ -135,9 +135,9 @@ class RiskRegister(Projection):
     def _apply(self, b: _Batch, e: StoredEvent) -> None:
         d = e.data
         if e.type in MATERIAL and e.type != "RiskIdentified":
-            b.risks.change(UUID(d["risk_id"]), material_version=e.version, accepted_by_id=None)
+            b.risks.change(uid(d["risk_id"]), material_version=e.version, accepted_by_id=None)
         if e.category == "risk" and e.type != "RiskIdentified":
-            b.risks.change(UUID(d["risk_id"]), version=e.version, updated_at=e.recorded_at)
+            b.risks.change(uid(d["risk_id"]), version=e.version, updated_at=e.recorded_at)
         getattr(self, "_" + e.type)(e, d, b)
 
     def _RiskCriteriaSet(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
@@ -148,7 +148,7 @@ class RiskRegister(Projection):
 
     def _RiskIdentified(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
         b.risks.add({
-            "id": UUID(d["risk_id"]), "system_id": UUID(d["system_id"]), "title": d["title"],
+            "id": uid(d["risk_id"]), "system_id": uid(d["system_id"]), "title": d["title"],
             "category": d["category"], "owner": d["owner"], "likelihood": d["likelihood"],
             "consequence": d["consequence"], "level": d["level"],
             "criteria_version": d["criteria_version"],
@@ -159,7 +159,7 @@ class RiskRegister(Projection):
         })  # fmt: skip
 
     def _RiskAssessed(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
-        risk_id = UUID(d["risk_id"])
+        risk_id = uid(d["risk_id"])
         b.risks.change(
             risk_id, likelihood=d["likelihood"], consequence=d["consequence"], level=d["level"],
             criteria_version=d["criteria_version"],
@@ -170,7 +170,7 @@ class RiskRegister(Projection):
         b.reappetite(risk_id)
 
     def _ResidualRiskAssessed(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
-        risk_id = UUID(d["risk_id"])
+        risk_id = uid(d["risk_id"])
         b.risks.change(
             risk_id, residual_likelihood=d["likelihood"], residual_consequence=d["consequence"],
             residual_level=d["level"], residual_criteria_version=d["criteria_version"],
@@ -179,26 +179,26 @@ class RiskRegister(Projection):
 
     def _RiskTreatmentPlanned(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
         b.add_treatment({
-            "id": UUID(d["treatment_id"]), "risk_id": UUID(d["risk_id"]),
-            "system_id": UUID(d["system_id"]), "option": d["option"], "controls": d["controls"],
+            "id": uid(d["treatment_id"]), "risk_id": uid(d["risk_id"]),
+            "system_id": uid(d["system_id"]), "option": d["option"], "controls": d["controls"],
             "plan": d["plan"], "owner": d["owner"], "due": date.fromisoformat(d["due"]),
             "status": "planned", "created_position": e.position, "created_at": e.recorded_at,
         })  # fmt: skip
-        b.advance(UUID(d["risk_id"]), "treatment_planned")
+        b.advance(uid(d["risk_id"]), "treatment_planned")
 
     def _RiskTreatmentCompleted(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
-        risk_id = UUID(d["risk_id"])
-        b.treatments.change(UUID(d["treatment_id"]), status="completed", completed_at=e.recorded_at)
+        risk_id = uid(d["risk_id"])
+        b.treatments.change(uid(d["treatment_id"]), status="completed", completed_at=e.recorded_at)
         if not any(t["status"] == "planned" for t in b.treatments_of(risk_id)):
             b.advance(risk_id, "treated")
 
     def _RiskClosed(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
-        b.risks.change(UUID(d["risk_id"]), progress="closed")
+        b.risks.change(uid(d["risk_id"]), progress="closed")
 
     def _AcceptanceRequested(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
         b.acceptances.add({
-            "id": UUID(d["acceptance_id"]), "risk_id": UUID(d["risk_id"]),
-            "system_id": UUID(d["system_id"]), "risk_version": d["risk_version"],
+            "id": uid(d["acceptance_id"]), "risk_id": uid(d["risk_id"]),
+            "system_id": uid(d["system_id"]), "risk_version": d["risk_version"],
             "level": d["level"], "justification": d["justification"],
             "expires_at": instant(d["expires_at"]),
             "requested_by": d["requested_by"], "status": "requested",
@@ -208,27 +208,27 @@ class RiskRegister(Projection):
 
     def _AcceptanceApproved(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
         b.acceptances.change(
-            UUID(d["acceptance_id"]), updated_at=e.recorded_at, status="approved",
+            uid(d["acceptance_id"]), updated_at=e.recorded_at, status="approved",
             decided_by=d["approved_by"],
         )  # fmt: skip
         # Counts only if the risk has not changed materially since the version it names.
-        risk = b.risks.get(UUID(d["risk_id"]))
+        risk = b.risks.get(uid(d["risk_id"]))
         if risk is not None and risk["material_version"] <= d["risk_version"]:
-            b.risks.change(risk["id"], accepted_by_id=UUID(d["acceptance_id"]))
+            b.risks.change(risk["id"], accepted_by_id=uid(d["acceptance_id"]))
 
     def _AcceptanceRejected(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
         b.acceptances.change(
-            UUID(d["acceptance_id"]), updated_at=e.recorded_at, status="rejected",
+            uid(d["acceptance_id"]), updated_at=e.recorded_at, status="rejected",
             decided_by=d["rejected_by"],
         )  # fmt: skip
 
     def _AcceptanceVoided(self, e: StoredEvent, d: dict[str, Any], b: _Batch) -> None:
         b.acceptances.change(
-            UUID(d["acceptance_id"]), updated_at=e.recorded_at, status="voided",
+            uid(d["acceptance_id"]), updated_at=e.recorded_at, status="voided",
             void_reason=d["reason"],
         )  # fmt: skip
-        risk = b.risks.get(UUID(d["risk_id"]))
-        if risk is not None and risk["accepted_by_id"] == UUID(d["acceptance_id"]):
+        risk = b.risks.get(uid(d["risk_id"]))
+        if risk is not None and risk["accepted_by_id"] == uid(d["acceptance_id"]):
             b.risks.change(risk["id"], accepted_by_id=None)
 
 

@@ -94,15 +94,21 @@ async def seed(url: str, systems: int) -> tuple[list[uuid.UUID], int]:
 
 
 def start_registry(url: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    return start_app("services.registry.main:create", url, port, data_dir,
+                     AIMS_MIN_POSITION_WAIT="30")  # fmt: skip
+
+
+def start_app(
+    factory: str, url: str, port: int, data_dir: Path, **env_extra: str
+) -> subprocess.Popen[bytes]:
+    """An app factory in its own uvicorn process, logging to the data directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
     env.update(AIMS_DATABASE_URL=url, AIMS_JWT_SECRET=SECRET, AIMS_DATA_DIR=str(data_dir),
-               AIMS_LOG_LEVEL="WARNING", AIMS_MIN_POSITION_WAIT="30",
-               AIMS_DB_POOL_SIZE="20")  # fmt: skip
-    log = open(data_dir / "registry.log", "ab")  # noqa: SIM115 - lives with the process
+               AIMS_LOG_LEVEL="WARNING", AIMS_DB_POOL_SIZE="20", **env_extra)  # fmt: skip
+    log = open(data_dir / f"{factory.split(':')[0]}.log", "ab")  # noqa: SIM115 - lives with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.registry.main:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"],
+        [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env=env, stdout=log, stderr=log,
     )  # fmt: skip
 

@@ -8,9 +8,7 @@ same database with the same number of requests and clients.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -25,16 +23,7 @@ from shared.auth import issue_token
 
 def start_trivial(url: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     """The yardstick app in its own uvicorn process, configured like the registry."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
-    env.update(AIMS_DATABASE_URL=url, AIMS_JWT_SECRET=gate.SECRET, AIMS_DATA_DIR=str(data_dir),
-               AIMS_LOG_LEVEL="WARNING", AIMS_DB_POOL_SIZE="20")  # fmt: skip
-    log = open(data_dir / "trivial.log", "ab")  # noqa: SIM115 - lives with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.trivial:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"],
-        env=env, stdout=log, stderr=log,
-    )  # fmt: skip
+    return gate.start_app("bench.trivial:create", url, port, data_dir)
 
 
 async def ask_trivial(

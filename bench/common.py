@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 import psutil
 
-from shared import db, embedded
+from shared.platform import db, embedded
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """A realistic event log: about 100 events per AI system across all three services.
 
-Events are the real event classes of `shared.events`, validated by pydantic, and are
+Events are the real event classes of `shared.contract.events`, validated by pydantic, and are
 appended through `EventStore.append` (one event per command, as the services write
 them), many commands at a time so the store's group commit writes them in big batches.
 The hash chain is therefore the real one.
@@ -15,12 +15,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.aggregate import DomainEvent
-from shared.events import evidence as ev
-from shared.events import registry as reg
-from shared.events import risk as rk
-from shared.eventstore import EventStore, NewEvent
-from shared.requestctx import Actor, RequestContext
+from shared.contract.events import evidence as ev
+from shared.contract.events import registry as reg
+from shared.contract.events import risk as rk
+from shared.domain.aggregate import DomainEvent
+from shared.kernel.eventstore import EventStore, NewEvent
+from shared.kernel.requestctx import Actor, RequestContext
 
 EVENTS_PER_SYSTEM = 100  # approximately; see `system_commands`
 GROUP = 400  # systems loaded side by side; their commands interleave like real traffic
@@ -54,7 +54,7 @@ def global_commands() -> list[Command]:
             levels=levels, matrix=matrix, appetite="medium",
         ), ACTORS[0], "risk",
     )]  # fmt: skip
-    from shared.annex_a import controls
+    from shared.contract.annex_a import controls
 
     for control_id in controls():
         out.append((

@@ -29,12 +29,12 @@ from typing import Any
 import httpx
 
 from bench.common import latency_summary, throwaway_postgres
-from shared.aggregate import DomainEvent
-from shared.auth import issue_token
-from shared.events import evidence as ev
-from shared.events import registry as reg
-from shared.events import risk as rk
-from shared.eventstore import EventStore, NewEvent
+from shared.contract.events import evidence as ev
+from shared.contract.events import registry as reg
+from shared.contract.events import risk as rk
+from shared.domain.aggregate import DomainEvent
+from shared.http.auth import issue_token
+from shared.kernel.eventstore import EventStore, NewEvent
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 CONTROLS = ["A.6.2.4", "A.6.2.5", "A.6.2.7"]
@@ -73,7 +73,7 @@ def system_events(system_id: uuid.UUID, ready: bool) -> list[tuple[str, DomainEv
 
 async def seed(url: str, systems: int) -> tuple[list[uuid.UUID], int]:
     """Append the systems and their facts; returns their ids and the head position."""
-    from shared import db
+    from shared.platform import db
 
     pool = await db.create_pool(url, size=20, timeout=60)
     store = EventStore(pool)

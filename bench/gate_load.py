@@ -18,7 +18,7 @@ import httpx
 
 from bench import gate
 from bench.common import latency_summary, ratio, throwaway_postgres
-from shared.auth import issue_token
+from shared.http.auth import issue_token
 
 
 def start_trivial(url: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:

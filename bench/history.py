@@ -15,10 +15,10 @@ import asyncpg
 from bench import audit, dataset
 from bench.common import Postgres, RssSampler, Timer, ratio, throwaway_postgres
 from services import all_projections
-from shared import db
-from shared.eventstore import EventStore
-from shared.projections import replay
-from shared.verify import verify_database
+from shared.kernel.eventstore import EventStore
+from shared.kernel.eventstore.verify import verify_database
+from shared.kernel.projections import replay
+from shared.platform import db
 
 FULL_SIZES = (1_000, 10_000)  # AI systems; about 100 events each
 QUICK_SIZES = (10, 40)

@@ -14,12 +14,12 @@ import uuid
 from typing import Any
 
 from bench.common import latency_summary, throwaway_postgres
-from shared import db
-from shared.events.registry import SystemRegistered
-from shared.eventstore import EventStore, NewEvent
-from shared.eventstore.store import Notifier
-from shared.projections import ProjectionRunner
-from shared.requestctx import Actor, RequestContext
+from shared.contract.events.registry import SystemRegistered
+from shared.kernel.eventstore import EventStore, NewEvent
+from shared.kernel.eventstore.store import Notifier
+from shared.kernel.projections import ProjectionRunner
+from shared.kernel.requestctx import Actor, RequestContext
+from shared.platform import db
 
 
 def registration() -> NewEvent:

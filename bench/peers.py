@@ -16,8 +16,8 @@ import asyncpg
 import orjson
 
 from bench.common import Postgres
-from shared import db
-from shared.eventstore import EventStore, NewEvent, WrongExpectedVersion
+from shared.kernel.eventstore import EventStore, NewEvent, WrongExpectedVersion
+from shared.platform import db
 
 EVENT_TYPE = "SystemUpdated"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from shared.auth import roles
 from shared.http.app import create_app
+from shared.http.auth import roles
 from shared.http.deps import Pool
 
 router = APIRouter()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.projections import Projection
+from shared.kernel.projections import Projection
 
 
 def all_projections() -> list[Projection]:

@@ -25,7 +25,7 @@ def upgrade() -> None:
             CONSTRAINT events_stream_version UNIQUE (stream_id, version)
         );
         COMMENT ON TABLE events IS
-            'Append-only, hash-chained log of every aims decision (see shared/eventstore).';
+            'Append-only, hash-chained log of every aims decision (see shared/kernel/eventstore).';
         CREATE INDEX events_recorded_at ON events USING brin (recorded_at);
 
         CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -16,7 +16,7 @@ revision = "0005"
 down_revision = "0004"
 
 ROLE = "aims_reporting"
-_CONTROLS = Path(__file__).resolve().parents[2] / "shared" / "data" / "annex_a.json"
+_CONTROLS = Path(__file__).resolve().parents[2] / "shared" / "contract" / "data" / "annex_a.json"
 
 
 def _q(text: str) -> str:

@@ -21,7 +21,7 @@ from services.console.views import (
     soa_coverage,
     when,
 )
-from shared.config import Settings, get_settings
+from shared.platform.config import Settings, get_settings
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["when"] = when

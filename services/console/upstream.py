@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 
 class Unauthorized(Exception):

@@ -1,6 +1,6 @@
 """Who may call which evidence route: the single source of truth for its authorisation."""
 
-from shared.auth import ANY_ROLE, AccessTable, roles
+from shared.http.auth import ANY_ROLE, AccessTable, roles
 
 RECORDERS = roles("admin", "system_owner", "risk_officer", "mlops", "auditor")
 AUDITORS = roles("admin", "auditor")

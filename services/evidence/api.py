@@ -18,8 +18,8 @@ from services.evidence.lists import page_where
 from services.evidence.schemas import EvidenceIn, EvidenceOut, SupersedeIn, UploadIn
 from services.evidence.upload import Upload, form_values, receive_upload
 from shared.http.deps import Ctx, Fresh, ReadPool, Repo, resource, written
+from shared.http.pagination import Page
 from shared.http.problems import Problem
-from shared.pagination import Page
 
 router = APIRouter(tags=["evidence"])
 _BODY = {

@@ -26,7 +26,7 @@ from services.evidence.schemas import (
     RootCauseIn,
 )
 from shared.http.deps import Ctx, Fresh, IfMatch, Pool, ReadPool, Repo, resource, written
-from shared.pagination import Page
+from shared.http.pagination import Page
 
 router = APIRouter(tags=["audits"])
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -18,10 +18,10 @@ from services.evidence.deps import SignerDep
 from services.evidence.pack_verify import checkpoint_message
 from services.evidence.schemas import utc
 from shared.http.deps import Ctx, Fresh, Pool, ReadPool, Store
+from shared.http.jsonresp import ORJSONResponse
+from shared.http.pagination import Page, decode_cursor, encode_cursor
 from shared.http.problems import Problem
-from shared.jsonresp import ORJSONResponse
-from shared.pagination import Page, decode_cursor, encode_cursor
-from shared.verify import verify_pool
+from shared.kernel.eventstore.verify import verify_pool
 
 router = APIRouter(tags=["integrity"])
 _TRAIL_COLUMNS = (

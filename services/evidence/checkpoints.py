@@ -9,7 +9,6 @@ checkpoint only ever certifies history that verified.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -19,14 +18,15 @@ import structlog
 
 from services.evidence.pack_verify import checkpoint_message
 from services.evidence.signing import Signer
-from shared.aggregate import stream_id
-from shared.errors import Conflict
-from shared.events.evidence import CheckpointSigned
-from shared.eventstore import EventStore, NewEvent, WrongExpectedVersion
-from shared.eventstore.hashing import iso, verify_chain
-from shared.projections import lock_key
-from shared.requestctx import SYSTEM_ACTOR, RequestContext
-from shared.verify import rows
+from shared.contract.events.evidence import CheckpointSigned
+from shared.domain.aggregate import stream_id
+from shared.domain.errors import Conflict
+from shared.kernel.eventstore import EventStore, NewEvent, WrongExpectedVersion
+from shared.kernel.eventstore.hashing import iso, verify_chain
+from shared.kernel.eventstore.verify import rows
+from shared.kernel.loops import run_forever
+from shared.kernel.projections import lock_key
+from shared.kernel.requestctx import SYSTEM_ACTOR, RequestContext
 
 log = structlog.get_logger()
 STREAM = stream_id("checkpoint", uuid5(NAMESPACE_URL, "aims:checkpoints"))
@@ -115,12 +115,9 @@ async def run_periodically(
     pool: asyncpg.Pool, store: EventStore, signer: Signer, every: float
 ) -> None:
     """Sign a checkpoint every `every` seconds (the replica holding the lock does it)."""
-    while True:
-        await asyncio.sleep(every)
+
+    async def step() -> None:
         ctx = RequestContext(actor=SYSTEM_ACTOR, service="evidence")
-        try:
-            await sign_checkpoint(pool, store, signer, ctx, min_age=every * 0.9)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("checkpoint_failed")
+        await sign_checkpoint(pool, store, signer, ctx, min_age=every * 0.9)
+
+    await run_forever("checkpoint", step, every=every, initial_delay=every)

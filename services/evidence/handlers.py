@@ -12,10 +12,10 @@ from services.evidence.domain.audit import NC_KINDS, Audit, Finding
 from services.evidence.domain.evidence import Evidence
 from services.evidence.domain.nonconformity import Nonconformity
 from services.evidence.domain.review import ManagementReview
-from shared.aggregate import Repository
-from shared.errors import Conflict, Invalid, NotFound
-from shared.eventstore import AppendResult, StreamNotFound, WrongExpectedVersion
-from shared.requestctx import RequestContext
+from shared.domain.errors import Conflict, Invalid, NotFound
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import AppendResult, StreamNotFound, WrongExpectedVersion
+from shared.kernel.requestctx import RequestContext
 
 
 async def record_evidence(

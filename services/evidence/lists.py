@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.http.pagination import Page, decode_cursor, encode_cursor
 
 
 async def page_where(

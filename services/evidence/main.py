@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from services.evidence import api, api_audits, api_integrity, checkpoints, deps
 from services.evidence.access import ACCESS
 from services.evidence.projections import PROJECTIONS
-from shared.config import Settings, get_settings
-from shared.events import CATEGORIES
+from shared.contract.events import CATEGORIES
 from shared.http.app import create_app
+from shared.platform.config import Settings, get_settings
 
 # Room for the multipart envelope and form fields around a file of the maximum size.
 UPLOAD_OVERHEAD = 256 * 1024

@@ -31,13 +31,13 @@ import orjson
 from services.evidence import checkpoints, report
 from services.evidence.pack_verify import PACK_FORMAT, manifest_message
 from services.evidence.signing import Signer, load_signer
-from shared import db
-from shared.annex_a import controls
-from shared.errors import Conflict
-from shared.events import CATEGORIES
-from shared.eventstore import EventStore
-from shared.eventstore.hashing import iso
-from shared.requestctx import Actor, RequestContext
+from shared.contract.annex_a import controls
+from shared.contract.events import CATEGORIES
+from shared.domain.errors import Conflict
+from shared.kernel.eventstore import EventStore
+from shared.kernel.eventstore.hashing import iso
+from shared.kernel.requestctx import Actor, RequestContext
+from shared.platform import db
 
 BATCH = 2000
 COMPRESSLEVEL = 1  # deflate: level 1 is ~3x faster than the default 6, files ~12% larger

@@ -7,7 +7,7 @@ What an auditor can check with the pack and the deployment's Ed25519 public key 
 2. `checkpoint.json` is a valid signature of (position, head hash, time): the log held
    exactly that head when the checkpointer signed it.
 3. Every exported event's hash is recomputed from its exact stored content and its
-   predecessor's hash (the canonical form of shared/eventstore/hashing.py), and equals
+   predecessor's hash (the canonical form of shared/kernel/eventstore/hashing.py), and equals
    the hash listed for its position in `chain.jsonl`.
 4. `chain.jsonl` lists the hash of every position from just before the first exported
    event up to the checkpoint, and ends with the signed head hash.

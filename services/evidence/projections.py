@@ -7,8 +7,8 @@ from uuid import UUID
 import asyncpg
 
 from services.evidence import trail
-from shared.eventstore import StoredEvent
-from shared.projections import Projection, Rows, Writes, WritesProjection, instant, uid
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Projection, Rows, Writes, WritesProjection, instant, uid
 
 
 def _uuids(values: list[str] | None) -> list[UUID]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from shared.eventstore import StoredEvent
-from shared.projections import uid
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import uid
 
 _SUMMARIES = {
     "SystemRegistered": "registered AI system '{name}' (owner {owner}, tier {eu_ai_act_tier})",

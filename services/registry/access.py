@@ -1,6 +1,6 @@
 """Who may call which registry route: the single source of truth for its authorisation."""
 
-from shared.auth import ANY_ROLE, roles
+from shared.http.auth import ANY_ROLE, roles
 
 OWNERS = roles("admin", "system_owner")
 PIPELINES = roles("admin", "mlops")

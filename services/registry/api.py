@@ -22,9 +22,9 @@ from services.registry.schemas import (
     TransitionIn,
 )
 from services.registry.schemas import Stage as StageName
-from shared.errors import Conflict
+from shared.domain.errors import Conflict
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, written
-from shared.pagination import Page
+from shared.http.pagination import Page
 
 router = APIRouter(tags=["systems"])
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -17,8 +17,8 @@ import asyncpg
 import orjson
 
 from services.registry.domain.facts import Fact, GateFacts, SystemView
-from shared.eventstore import StoredEvent
-from shared.projections import Projection, uid
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Projection, uid
 
 NAME = "registry.gate_facts"
 CATEGORIES = frozenset({"risk", "acceptance", "impact", "evidence", "soa", "criteria"})

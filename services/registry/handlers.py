@@ -14,11 +14,12 @@ from services.registry import gate_facts, mlflow
 from services.registry.domain.gate import DeploymentDecision, Evaluation, evaluate, mode_for
 from services.registry.domain.policy import GatePolicy
 from services.registry.domain.system import AISystem, ModelVersion
-from shared.aggregate import Repository, stream_id
-from shared.config import Settings
-from shared.errors import Conflict, NotFound
-from shared.eventstore import AppendResult, StreamNotFound
-from shared.requestctx import RequestContext
+from shared.domain.aggregate import stream_id
+from shared.domain.errors import Conflict, NotFound
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import AppendResult, StreamNotFound
+from shared.kernel.requestctx import RequestContext
+from shared.platform.config import Settings
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from services.registry import api, api_gate, webhook
 from services.registry.access import ACCESS
 from services.registry.domain.policy import load_policy
 from services.registry.projections import PROJECTIONS
-from shared.config import Settings, get_settings
-from shared.events import CATEGORIES
+from shared.contract.events import CATEGORIES
 from shared.http.app import create_app
+from shared.platform.config import Settings, get_settings
 
 
 def create(settings: Settings | None = None) -> FastAPI:

@@ -8,8 +8,8 @@ from uuid import UUID
 import asyncpg
 
 from services.registry.gate_facts import GateFactsProjection
-from shared.eventstore import StoredEvent
-from shared.projections import Projection, Rows, Writes, instant, uid
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Projection, Rows, Writes, instant, uid
 
 LISTED = ("name", "owner", "eu_ai_act_tier", "provider_role", "tags", "mlflow_model_names")
 SYSTEM_EVENTS = frozenset({

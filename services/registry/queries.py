@@ -7,8 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.aggregate import stream_id
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.domain.aggregate import stream_id
+from shared.http.pagination import Page, decode_cursor, encode_cursor
 
 _SYSTEM_COLUMNS = (
     "id, name, owner, eu_ai_act_tier, provider_role, stage, tags, mlflow_model_names,"

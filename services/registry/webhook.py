@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from services.registry import handlers, mlflow, queries
 from shared.http.deps import Repo, Store
 from shared.http.problems import Problem
-from shared.requestctx import Actor
+from shared.kernel.requestctx import Actor
 
 router = APIRouter(tags=["integrations"])
 ACTOR = Actor("mlflow-webhook", frozenset({"integration"}))

@@ -1,6 +1,6 @@
 """Who may call which risk route: the single source of truth for its authorisation."""
 
-from shared.auth import ANY_ROLE, AccessTable, roles
+from shared.http.auth import ANY_ROLE, AccessTable, roles
 
 RISK_WRITERS = roles("admin", "risk_officer", "system_owner")
 APPROVERS = roles("approver")

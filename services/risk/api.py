@@ -26,10 +26,10 @@ from services.risk.schemas import (
     risk_out,
     treatment_out,
 )
-from shared.aggregate import Repository
-from shared.eventstore import AppendResult
+from shared.domain.repository import Repository
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, written
-from shared.pagination import Page, page_of
+from shared.http.pagination import Page, page_of
+from shared.kernel.eventstore import AppendResult
 
 router = APIRouter(tags=["risks"])
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -9,10 +9,10 @@ from services.risk.domain.impact import ImpactAssessment
 from services.risk.domain.risk import Risk
 from services.risk.domain.soa import SoAEntry, entry_id
 from services.risk.lookups import impact_ids, load, load_or_new
-from shared.aggregate import Repository
-from shared.errors import Invalid
-from shared.eventstore import AppendResult, StreamNotFound
-from shared.requestctx import RequestContext
+from shared.domain.errors import Invalid
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import AppendResult, StreamNotFound
+from shared.kernel.requestctx import RequestContext
 
 Saved = tuple[ImpactAssessment, AppendResult | None]
 

@@ -20,10 +20,10 @@ from services.risk.schemas import (
     impact_out,
     soa_entry_out,
 )
-from shared import annex_a
+from shared.contract import annex_a
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, written
-from shared.jsonresp import ORJSONResponse
-from shared.pagination import Page, page_of
+from shared.http.jsonresp import ORJSONResponse
+from shared.http.pagination import Page, page_of
 
 router = APIRouter()
 ControlPath = Annotated[str, Path(max_length=16)]

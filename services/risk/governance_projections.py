@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.eventstore import StoredEvent
-from shared.projections import Writes, WritesProjection, uid
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Writes, WritesProjection, uid
 
 _IMPACT_STATUS = {
     "ImpactAssessmentRevised": "draft",

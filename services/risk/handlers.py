@@ -20,9 +20,9 @@ from services.risk.domain.acceptance import OPEN, Acceptance
 from services.risk.domain.criteria import CRITERIA_ID, RiskCriteria
 from services.risk.domain.risk import Risk
 from services.risk.lookups import acceptance_ids, load, load_or_new
-from shared.aggregate import Repository
-from shared.eventstore import AppendResult, WrongExpectedVersion
-from shared.requestctx import RequestContext
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import AppendResult, WrongExpectedVersion
+from shared.kernel.requestctx import RequestContext
 
 Saved = tuple[Risk, AppendResult | None]
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from shared.aggregate import Aggregate, Repository
-from shared.eventstore import StreamNotFound
+from shared.domain.aggregate import Aggregate
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import StreamNotFound
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -7,9 +7,9 @@ from services.risk.api import router
 from services.risk.governance_api import router as governance
 from services.risk.projections import PROJECTIONS
 from services.risk.reactor import start_sweeper, stop_sweeper
-from shared.config import Settings
-from shared.events import CATEGORIES
+from shared.contract.events import CATEGORIES
 from shared.http.app import create_app
+from shared.platform.config import Settings
 
 
 def create(settings: Settings | None = None) -> FastAPI:

@@ -11,9 +11,9 @@ import asyncpg
 from services.risk.domain.criteria import above_appetite
 from services.risk.governance_projections import ControlEvidence, ImpactList, SoAEntries
 from services.risk.reactor import Reactor
-from shared.criteria import DEFAULT
-from shared.eventstore import StoredEvent
-from shared.projections import Projection, Rows, instant, uid
+from shared.contract.criteria import DEFAULT
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Projection, Rows, instant, uid
 
 MATERIAL = {"RiskIdentified", "RiskAssessed", "RiskTreatmentPlanned", "ResidualRiskAssessed"}
 

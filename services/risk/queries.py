@@ -10,8 +10,8 @@ from uuid import UUID
 
 import asyncpg
 
-from shared import annex_a
-from shared.criteria import DEFAULT
+from shared.contract import annex_a
+from shared.contract.criteria import DEFAULT
 
 EXPIRY_WARNING_DAYS = 30
 

@@ -34,12 +34,12 @@ from services.risk.domain.risk import Risk
 from services.risk.governance import mark_reviews_due
 from services.risk.handlers import expire_acceptances, void_if_stale, void_stale_acceptances
 from services.risk.lookups import load
-from shared.aggregate import Repository
-from shared.db import UNAVAILABLE
-from shared.events import CATEGORIES
-from shared.eventstore import EventStore, StoredEvent, StreamNotFound
-from shared.projections import Projection
-from shared.requestctx import SYSTEM_ACTOR, RequestContext
+from shared.contract.events import CATEGORIES
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import EventStore, StoredEvent, StreamNotFound
+from shared.kernel.loops import run_forever
+from shared.kernel.projections import Projection
+from shared.kernel.requestctx import SYSTEM_ACTOR, RequestContext
 
 log = structlog.get_logger()
 SWEEP_SECONDS = 60.0
@@ -128,19 +128,10 @@ async def sweep_expired(pool: asyncpg.Pool, repo: Repository, now: datetime) -> 
 async def start_sweeper(app: FastAPI) -> None:
     """Start the periodic expiry sweep (every replica may run it: voids are idempotent)."""
 
-    async def loop() -> None:
-        while True:
-            try:
-                await sweep_expired(app.state.pool, app.state.repo, datetime.now(UTC))
-            except asyncio.CancelledError:
-                raise
-            except UNAVAILABLE as exc:
-                log.warning("expiry_sweep_waiting_for_database", error=type(exc).__name__)
-            except Exception:
-                log.exception("expiry_sweep_failed")
-            await asyncio.sleep(SWEEP_SECONDS)
+    async def step() -> None:
+        await sweep_expired(app.state.pool, app.state.repo, datetime.now(UTC))
 
-    app.state.sweeper = asyncio.create_task(loop())
+    app.state.sweeper = asyncio.create_task(run_forever("expiry_sweep", step, every=SWEEP_SECONDS))
 
 
 async def stop_sweeper(app: FastAPI) -> None:

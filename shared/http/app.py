@@ -10,18 +10,18 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from shared import db
-from shared.aggregate import Repository
-from shared.auth import AccessTable, access_control, load_key
-from shared.config import Settings, get_settings
-from shared.eventstore import EventStore
-from shared.eventstore.store import Notifier
+from shared.domain.repository import Repository
 from shared.http import problems
+from shared.http.auth import AccessTable, access_control, load_key
 from shared.http.idempotency import IdempotencyMiddleware
+from shared.http.jsonresp import ORJSONResponse
 from shared.http.middleware import RequestMiddleware
-from shared.jsonresp import ORJSONResponse
-from shared.logging import configure
-from shared.projections import Projection, ProjectionRunner
+from shared.kernel.eventstore import EventStore
+from shared.kernel.eventstore.store import Notifier
+from shared.kernel.projections import Projection, ProjectionRunner
+from shared.platform import db
+from shared.platform.config import Settings, get_settings
+from shared.platform.logging import configure
 
 LAG = Gauge("aims_projection_lag_events", "Events a projection is behind", ["projection"])
 POSITION = Gauge("aims_projection_position", "Checkpoint of a projection", ["projection"])

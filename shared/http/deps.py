@@ -10,12 +10,12 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import Depends, Query, Request, Response
 
-from shared.aggregate import Repository
-from shared.auth import authenticate
-from shared.eventstore import AppendResult, EventStore
+from shared.domain.repository import Repository
+from shared.http.auth import authenticate
+from shared.http.jsonresp import ORJSONResponse
 from shared.http.problems import Problem
-from shared.jsonresp import ORJSONResponse
-from shared.requestctx import RequestContext
+from shared.kernel.eventstore import AppendResult, EventStore
+from shared.kernel.requestctx import RequestContext
 
 _ETAG = re.compile(r'^(?:W/)?"?v?(\d+)"?$')
 

@@ -20,9 +20,9 @@ import asyncpg
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import AuthError, decode_token
-from shared.db import UNAVAILABLE
+from shared.http.auth import AuthError, decode_token
 from shared.http.problems import problem_response
+from shared.platform.db import UNAVAILABLE
 
 METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SPOOL_BYTES = 1 << 20  # request bodies above this wait on disk, not in memory

@@ -11,16 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from shared import errors
-from shared.auth import AuthError
-from shared.db import UNAVAILABLE
-from shared.eventstore import (
+from shared.domain import errors
+from shared.http.auth import AuthError
+from shared.http.jsonresp import dumps
+from shared.kernel.eventstore import (
     DuplicateEventId,
     InvalidEventData,
     StreamNotFound,
     WrongExpectedVersion,
 )
-from shared.jsonresp import dumps
+from shared.platform.db import UNAVAILABLE
 
 log = structlog.get_logger()
 PROBLEM = "application/problem+json"

@@ -54,7 +54,7 @@ class Stack:
 
     def aims(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """Run the `aims` command against this stack."""
-        return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=self.env(),
+        return subprocess.run([sys.executable, "-m", "services.cli.main", *args], env=self.env(),
                               capture_output=True, text=True, timeout=timeout)  # fmt: skip
 
     def stop(self) -> None:

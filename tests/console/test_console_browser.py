@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.config import Settings
-from shared.demo import seed
-from shared.demo_data import SYSTEMS
+from services.cli.demo import seed
+from services.cli.demo_data import SYSTEMS
+from shared.platform.config import Settings
 from tests.console.conftest import Stack
 from tests.support.apps import SECRET, auth, token
 

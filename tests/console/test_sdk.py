@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.evidence.pack_verify import verify_pack
-from shared.client import AimsClient, AimsError, AsyncAimsClient
+from services.sdk.client import AimsClient, AimsError, AsyncAimsClient
 from tests.console.conftest import Stack
 from tests.support.apps import auth, token
 

@@ -58,7 +58,7 @@ def ready(ports: list[int]) -> bool:
 def test_aims_up_serves_all_three_services_and_stops_cleanly(tmp_path):
     data, ports = tmp_path / "data", free_ports(4)
     env = aims_env(data, ports)
-    aims = [sys.executable, "-m", "shared.cli"]
+    aims = [sys.executable, "-m", "services.cli.main"]
     proc = subprocess.Popen([*aims, "up"], env=env, stdout=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: ready(ports), 60, "all /readyz green")
@@ -87,7 +87,7 @@ def test_aims_up_serves_all_three_services_and_stops_cleanly(tmp_path):
 def test_aims_up_keeps_data_across_restarts_and_refuses_a_busy_port(tmp_path):
     data, ports = tmp_path / "data", free_ports(4)
     env = aims_env(data, ports)
-    aims = [sys.executable, "-m", "shared.cli"]
+    aims = [sys.executable, "-m", "services.cli.main"]
     for run in range(2):
         proc = subprocess.Popen([*aims, "up"], env=env, stdout=subprocess.PIPE, text=True)
         try:

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from services import all_projections
-from shared import db, embedded
+from shared.platform import db, embedded
 from tests.support.apps import auth, running, settings_for
 
 OWNER = auth("alice", "system_owner")

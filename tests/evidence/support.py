@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.eventstore import EventStore, NewEvent
+from shared.kernel.eventstore import EventStore, NewEvent
 
 
 def meta(sub: str, source: str, *roles: str) -> dict[str, Any]:

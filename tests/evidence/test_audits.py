@@ -1,6 +1,6 @@
 """Internal audits (9.2), nonconformities (10.2) and management reviews (9.3)."""
 
-from shared.eventstore import NewEvent
+from shared.kernel.eventstore import NewEvent
 from tests.evidence.support import meta, register_system
 from tests.support.apps import auth
 

@@ -4,7 +4,7 @@ import asyncio
 
 from services.evidence import checkpoints
 from services.evidence.signing import load_signer
-from shared.requestctx import SYSTEM_ACTOR, RequestContext
+from shared.kernel.requestctx import SYSTEM_ACTOR, RequestContext
 from tests.evidence.support import register_system
 
 

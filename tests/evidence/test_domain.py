@@ -8,7 +8,7 @@ import pytest
 from services.evidence.domain.audit import Audit, check_reference
 from services.evidence.domain.evidence import Evidence
 from services.evidence.domain.nonconformity import Nonconformity
-from shared.errors import Conflict, Invalid, NotAllowed
+from shared.domain.errors import Conflict, Invalid, NotAllowed
 
 SYSTEM = uuid.uuid4()
 

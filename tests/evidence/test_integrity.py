@@ -8,7 +8,7 @@ import asyncpg
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from services.evidence.pack_verify import checkpoint_message
-from shared.db import plain_url
+from shared.platform.db import plain_url
 from tests.evidence.support import register_system
 from tests.support.apps import auth
 

@@ -3,7 +3,7 @@
 import uuid
 from urllib.parse import quote
 
-from shared.eventstore import NewEvent
+from shared.kernel.eventstore import NewEvent
 from tests.evidence.support import meta, register_system
 from tests.support.apps import auth
 

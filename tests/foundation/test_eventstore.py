@@ -8,15 +8,15 @@ import uuid
 import asyncpg
 import pytest
 
-from shared import db
-from shared.eventstore import (
+from shared.kernel.eventstore import (
     DuplicateEventId,
     EventStore,
     InvalidEventData,
     NewEvent,
     WrongExpectedVersion,
 )
-from shared.verify import verify_database, verify_pool
+from shared.kernel.eventstore.verify import verify_database, verify_pool
+from shared.platform import db
 
 
 def ev(n: int = 0, **data) -> NewEvent:

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from shared import errors
+from shared.domain import errors
 from shared.http import problems
 from tests.support.apps import SECRET, auth, settings_for, token
 

@@ -8,9 +8,9 @@ import uuid
 import asyncpg
 import pytest
 
-from shared.eventstore import NewEvent, StoredEvent
-from shared.eventstore.store import Notifier
-from shared.projections import Projection, ProjectionRunner, checkpoint, replay, run_batch
+from shared.kernel.eventstore import NewEvent, StoredEvent
+from shared.kernel.eventstore.store import Notifier
+from shared.kernel.projections import Projection, ProjectionRunner, checkpoint, replay, run_batch
 
 
 class Tally(Projection):

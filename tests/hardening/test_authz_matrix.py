@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from shared.auth import ROLES
+from shared.http.auth import ROLES
 from tests.support.apps import auth
 
 SERVICES = ("registry", "risk", "evidence")

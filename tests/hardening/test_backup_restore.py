@@ -11,8 +11,8 @@ import sys
 import asyncpg
 import httpx
 
-from shared import db, embedded
-from shared.verify import verify_database
+from shared.kernel.eventstore.verify import verify_database
+from shared.platform import db, embedded
 from tests.support.apps import auth
 from tests.support.readmodels import catch_up, fingerprint
 
@@ -79,7 +79,10 @@ async def test_a_dump_taken_under_load_restores_verifies_and_replays_identically
         # the read models rebuilt by `aims replay` equal the caught-up ones
         env = {**os.environ, "AIMS_DATABASE_URL": fresh.admin_url}
         done = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "replay"], env=env, capture_output=True, text=True
+            [sys.executable, "-m", "services.cli.main", "replay"],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 0, done.stderr
         assert "evidence.audit_trail: " in done.stderr and "risk.reactor: a reactor" in done.stderr

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from shared import db, embedded
+from shared.platform import db, embedded
 from tests.support.apps import auth
 from tests.support.procs import free_port, spawn, wait_for
 

@@ -7,9 +7,9 @@ import uuid
 
 import asyncpg
 
-from shared.eventstore import NewEvent
-from shared.eventstore.hashing import verify_chain
-from shared.verify import rows
+from shared.kernel.eventstore import NewEvent
+from shared.kernel.eventstore.hashing import verify_chain
+from shared.kernel.eventstore.verify import rows
 
 TRIALS = 100
 QUOTE, BACKSLASH = ord('"'), ord("\\")

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shared import db
-from shared.eventstore import EventStore
+from shared.kernel.eventstore import EventStore
+from shared.platform import db
 from tests.support import pg
 from tests.support.apps import running, settings_for
 

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from shared.aggregate import DomainEvent
-from shared.events import evidence as ev
-from shared.events import risk as rk
-from shared.eventstore import EventStore, NewEvent
+from shared.contract.events import evidence as ev
+from shared.contract.events import risk as rk
+from shared.domain.aggregate import DomainEvent
+from shared.kernel.eventstore import EventStore, NewEvent
 from tests.support.apps import auth
 
 ADMIN = auth("ada", "admin")

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from shared.events import evidence as ev
-from shared.events import risk as rk
+from shared.contract.events import evidence as ev
+from shared.contract.events import risk as rk
 from tests.registry.support import (
     ADMIN,
     DEPLOY_CONTROLS,

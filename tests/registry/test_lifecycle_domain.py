@@ -10,8 +10,7 @@ from services.registry.domain.facts import Reason
 from services.registry.domain.gate import DeploymentDecision, Evaluation, GateNotSatisfied
 from services.registry.domain.policy import PolicyError, load_policy, parse_policy
 from services.registry.domain.system import AISystem
-from shared.errors import Conflict, NotFound
-from shared.events.registry import (
+from shared.contract.events.registry import (
     DeploymentDecisionMade,
     DeploymentRecorded,
     ModelVersionRegistered,
@@ -20,6 +19,7 @@ from shared.events.registry import (
     SystemStageChanged,
     SystemUpdated,
 )
+from shared.domain.errors import Conflict, NotFound
 
 POLICY = load_policy()
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -151,7 +151,7 @@ async def test_the_reactor_voids_an_acceptance_a_crash_left_standing(service, st
         acc = await _request(c, risk)
         await c.post(f"/v1/acceptances/{acc['id']}/approve", headers=APPROVER)
         # A risk change appended without its void, as if the process died between the two.
-        from shared.eventstore import NewEvent
+        from shared.kernel.eventstore import NewEvent
 
         data = {
             "risk_id": risk["id"],

@@ -5,7 +5,7 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from shared.eventstore import NewEvent
+from shared.kernel.eventstore import NewEvent
 from tests.risk.helpers import (
     ADMIN,
     APPROVER,

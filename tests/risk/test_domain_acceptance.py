@@ -8,9 +8,9 @@ import pytest
 from services.risk.domain.acceptance import Acceptance
 from services.risk.domain.criteria import RiskCriteria
 from services.risk.domain.risk import Risk
-from shared.errors import Conflict, Invalid, NotAllowed
-from shared.events.risk import AcceptanceApproved, AcceptanceVoided
-from shared.requestctx import Actor
+from shared.contract.events.risk import AcceptanceApproved, AcceptanceVoided
+from shared.domain.errors import Conflict, Invalid, NotAllowed
+from shared.kernel.requestctx import Actor
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 OWNER = Actor("olga", frozenset({"system_owner"}))

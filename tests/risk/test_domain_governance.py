@@ -6,9 +6,9 @@ import pytest
 
 from services.risk.domain.impact import ImpactAssessment
 from services.risk.domain.soa import SoAEntry, entry_id
-from shared.errors import Conflict, Invalid, NotAllowed, NotFound
-from shared.events.risk import ImpactAssessmentReviewDue, SoAEntrySet
-from shared.requestctx import Actor
+from shared.contract.events.risk import ImpactAssessmentReviewDue, SoAEntrySet
+from shared.domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from shared.kernel.requestctx import Actor
 
 AUTHOR = Actor("rita", frozenset({"risk_officer", "approver"}))
 APPROVER = Actor("alex", frozenset({"approver"}))

@@ -7,8 +7,8 @@ import pytest
 
 from services.risk.domain.criteria import RiskCriteria, score
 from services.risk.domain.risk import Risk
-from shared.errors import Conflict, Invalid
-from shared.events.risk import RiskAssessed, RiskCriteriaSet, RiskTreatmentPlanned
+from shared.contract.events.risk import RiskAssessed, RiskCriteriaSet, RiskTreatmentPlanned
+from shared.domain.errors import Conflict, Invalid
 
 THREE_BY_THREE = {
     "likelihood_labels": ["low", "medium", "high"],

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from shared.auth import issue_token
-from shared.config import Settings
+from shared.http.auth import issue_token
+from shared.platform.config import Settings
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from shared import db, embedded
+from shared.platform import db, embedded
 
 TEMPLATE = "aims_template"
 

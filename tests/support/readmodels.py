@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services import all_projections
-from shared.projections import run_batch
+from shared.kernel.projections import run_batch
 
 
 async def fingerprint(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, str]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from shared.aggregate import Aggregate, DomainEvent
-from shared.annex_a import controls
-from shared.errors import Conflict, Invalid, NotAllowed
-from shared.events.evidence import AuditCompleted, AuditPlanned, FindingKind, FindingRaised
+from shared.contract.annex_a import controls
+from shared.contract.events.evidence import AuditCompleted, AuditPlanned, FindingKind, FindingRaised
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, Invalid, NotAllowed
 
 NC_KINDS = frozenset({"major_nc", "minor_nc"})
 _CLAUSE = re.compile(r"^(?:[4-9]|10)(?:\.\d{1,2}){0,3}$")

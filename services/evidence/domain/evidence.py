@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared.aggregate import Aggregate, DomainEvent
-from shared.annex_a import unknown
-from shared.errors import Conflict, Invalid
-from shared.events.evidence import EvidenceRecorded, EvidenceSuperseded
+from shared.contract.annex_a import unknown
+from shared.contract.events.evidence import EvidenceRecorded, EvidenceSuperseded
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, Invalid
 
 
 @dataclass

@@ -7,9 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Conflict, NotAllowed, NotFound
-from shared.events.evidence import (
+from shared.contract.events.evidence import (
     ContainmentRecorded,
     CorrectiveActionAdded,
     CorrectiveActionCompleted,
@@ -17,6 +15,8 @@ from shared.events.evidence import (
     NonconformityRaised,
     RootCauseRecorded,
 )
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, NotAllowed, NotFound
 
 
 @dataclass

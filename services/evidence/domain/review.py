@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Invalid
-from shared.events.evidence import ManagementReviewRecorded
+from shared.contract.events.evidence import ManagementReviewRecorded
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Invalid
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import criteria as default_criteria
+from shared.contract import criteria as default_criteria
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from uuid import UUID
 from services.registry.domain.facts import GateFacts, Reason
 from services.registry.domain.policy import GatePolicy, Requirement
 from services.registry.domain.rules import RULES, Outcome
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Conflict
-from shared.events.registry import DeploymentDecisionMade, DeploymentRecorded
+from shared.contract.events.registry import DeploymentDecisionMade, DeploymentRecorded
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict
 
 MODES = ("enforce", "warn", "off")
 

@@ -9,9 +9,7 @@ from uuid import UUID
 from services.registry.domain.facts import ModelVersionView, SystemView
 from services.registry.domain.gate import Evaluation, GateNotSatisfied
 from services.registry.domain.policy import GatePolicy
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Conflict, NotFound
-from shared.events.registry import (
+from shared.contract.events.registry import (
     ModelVersionAliasSet,
     ModelVersionRegistered,
     ModelVersionTagSet,
@@ -21,6 +19,8 @@ from shared.events.registry import (
     SystemStageChanged,
     SystemUpdated,
 )
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, NotFound
 
 # Changes that call for a new risk or impact assessment (8.2-8.4: "on significant change").
 SIGNIFICANT = frozenset({"eu_ai_act_tier", "purpose", "intended_use", "provider_role"})

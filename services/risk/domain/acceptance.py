@@ -13,15 +13,15 @@ from datetime import datetime
 from uuid import UUID
 
 from services.risk.domain.risk import Risk
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Conflict, Invalid, NotAllowed
-from shared.events.risk import (
+from shared.contract.events.risk import (
     AcceptanceApproved,
     AcceptanceRejected,
     AcceptanceRequested,
     AcceptanceVoided,
 )
-from shared.requestctx import Actor
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, Invalid, NotAllowed
+from shared.kernel.requestctx import Actor
 
 REQUESTERS = ("admin", "risk_officer")  # besides the risk owner
 OPEN = ("requested", "approved")

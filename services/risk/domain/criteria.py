@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared import criteria as defaults
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Invalid
-from shared.events.risk import RiskCriteriaSet
+from shared.contract import criteria as defaults
+from shared.contract.events.risk import RiskCriteriaSet
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Invalid
 
 # The organisation has one set of criteria; its stream is `criteria-<CRITERIA_ID>`.
 CRITERIA_ID = uuid.UUID("6c1d4a8e-2f1b-4c53-9a0e-4201c0de0001")

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 from uuid import UUID
 
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Conflict, Invalid, NotAllowed
-from shared.events.risk import (
+from shared.contract.events.risk import (
     ImpactAssessmentApproved,
     ImpactAssessmentDrafted,
     ImpactAssessmentReviewDue,
     ImpactAssessmentRevised,
     ImpactAssessmentSubmitted,
 )
-from shared.eventstore import StoredEvent
-from shared.requestctx import Actor
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, Invalid, NotAllowed
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.requestctx import Actor
 
 # What a submitted assessment must state.
 REQUIRED_ON_SUBMIT = ("intended_use", "severity", "reversibility")

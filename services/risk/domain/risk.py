@@ -8,10 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from services.risk.domain.criteria import RiskCriteria, above_appetite, score
-from shared import annex_a
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Conflict, Invalid, NotFound
-from shared.events.risk import (
+from shared.contract import annex_a
+from shared.contract.events.risk import (
     ResidualRiskAssessed,
     RiskAssessed,
     RiskClosed,
@@ -19,6 +17,8 @@ from shared.events.risk import (
     RiskTreatmentCompleted,
     RiskTreatmentPlanned,
 )
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, Invalid, NotFound
 
 # Changes after which an acceptance of the earlier risk no longer holds.
 MATERIAL = (RiskIdentified, RiskAssessed, RiskTreatmentPlanned, ResidualRiskAssessed)

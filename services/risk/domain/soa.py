@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-from shared import annex_a
-from shared.aggregate import Aggregate, DomainEvent
-from shared.errors import Invalid, NotFound
-from shared.events.risk import SoAEntrySet
+from shared.contract import annex_a
+from shared.contract.events.risk import SoAEntrySet
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Invalid, NotFound
 
 Status = Literal["not_started", "planned", "in_progress", "implemented", "not_applicable"]
 _NS = uuid.UUID("0b7f1c52-93d4-4a8e-b1e6-5a0a42001a00")

@@ -1,4 +1,4 @@
-"""The 38 Annex A controls of ISO/IEC 42001 (data file `shared/data/annex_a.json`)."""
+"""The 38 Annex A controls of ISO/IEC 42001 (data file `shared/contract/data/annex_a.json`)."""
 
 from __future__ import annotations
 

@@ -16,9 +16,7 @@ from typing import Any
 
 import httpx
 
-from shared import annex_a, auth
-from shared.config import Settings
-from shared.demo_data import (
+from services.cli.demo_data import (
     APPROVER,
     AUDITOR,
     EXCLUDED,
@@ -37,6 +35,9 @@ from shared.demo_data import (
     STAGE_EVIDENCE,
     SYSTEMS,
 )
+from shared.contract import annex_a
+from shared.http import auth
+from shared.platform.config import Settings
 
 PHASES = (
     "AI systems", "statement of applicability", "risks and acceptances", "impact assessments",

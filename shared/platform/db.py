@@ -25,7 +25,7 @@ UNAVAILABLE = (
     asyncpg.InternalClientError,  # raised for a connection that died mid-operation
 )
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def plain_url(url: str) -> str:

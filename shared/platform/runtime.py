@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from shared import db, embedded
-from shared.config import Settings
+from shared.platform import db, embedded
+from shared.platform.config import Settings
 
 
 @dataclass

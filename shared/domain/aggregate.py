@@ -1,4 +1,4 @@
-"""Event-sourced aggregates: typed domain events, replay, and a repository over the store."""
+"""Event-sourced aggregates: typed domain events and replay (no I/O)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.eventstore import AppendResult, EventStore, NewEvent, StoredEvent
-from shared.requestctx import RequestContext
+from shared.kernel.eventstore import StoredEvent
 
 
 class DomainEvent(BaseModel):
@@ -82,40 +81,3 @@ class Aggregate:
 def stream_id(category: str, id: uuid.UUID | str) -> str:
     """The stream name of an entity: `<category>-<uuid>`."""
     return f"{category}-{id}"
-
-
-class Repository:
-    """Loads aggregates from their streams and saves their pending events."""
-
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
-
-    async def load(
-        self, cls: type[Aggregate], id: uuid.UUID, *, as_of: datetime | None = None
-    ) -> Aggregate:
-        """Current (or `as_of`) state; raises StreamNotFound when it has no events."""
-        events = await self.store.read_stream(stream_id(cls.category, id), until=as_of)
-        return cls.replay(id, events)
-
-    async def save(
-        self, agg: Aggregate, ctx: RequestContext, *, expected_version: int | None = None
-    ) -> AppendResult:
-        """Append the aggregate's pending events, checking the version it was loaded at.
-
-        `expected_version` overrides the loaded version (an `If-Match` from the client).
-        Event ids derive from the request's Idempotency-Key when it has one, so a retry
-        of a request whose response was lost cannot write the same events twice.
-        """
-        expected = agg.version if expected_version is None else expected_version
-        events = [
-            NewEvent(e.type_name(), e.to_data(), ctx.event_id(agg.stream_id, agg.version + i),
-                     e.schema_version)
-            for i, e in enumerate(agg.pending, start=1)
-        ]  # fmt: skip
-        result = await self.store.append(
-            agg.stream_id, events, expected_version=expected, metadata=ctx.metadata()
-        )
-        agg.version, agg.pending = result.version, []
-        agg.last_event_at = result.recorded_at or agg.last_event_at
-        agg.created_at = agg.created_at or agg.last_event_at
-        return result

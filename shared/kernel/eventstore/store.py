@@ -13,13 +13,13 @@ from typing import Any
 import asyncpg
 import orjson
 
-from shared.eventstore.errors import (
+from shared.kernel.eventstore.errors import (
     DuplicateEventId,
     InvalidEventData,
     StreamNotFound,
     WrongExpectedVersion,
 )
-from shared.eventstore.hashing import GENESIS_HASH, canonical, chain
+from shared.kernel.eventstore.hashing import GENESIS_HASH, canonical, chain
 
 # Any constant works; it only has to be the same for every writer of this database.
 APPEND_LOCK_KEY = 0x61696D73  # "aims"
@@ -292,23 +292,22 @@ class Notifier:
             self._task = None
 
     async def _listen(self) -> None:
-        from shared.db import UNAVAILABLE, plain_url
+        from shared.kernel.loops import run_forever
 
-        while True:
-            try:
-                conn = await asyncpg.connect(plain_url(self.url), timeout=5)
-                try:
-                    await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-                    self.listening.set()
-                    while not conn.is_closed():
-                        await asyncio.sleep(self.poll_interval)
-                finally:
-                    self.listening.clear()
-                    await conn.close(timeout=1)
-            except asyncio.CancelledError:
-                raise
-            except (*UNAVAILABLE, asyncpg.PostgresError):
+        await run_forever("notifier", self._session, every=self.poll_interval, max_backoff=5)
+
+    async def _session(self) -> None:
+        from shared.platform.db import plain_url
+
+        conn = await asyncpg.connect(plain_url(self.url), timeout=5)
+        try:
+            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            self.listening.set()
+            while not conn.is_closed():
                 await asyncio.sleep(self.poll_interval)
+        finally:
+            self.listening.clear()
+            await conn.close(timeout=1)
 
     def _on_notify(self, *_: object) -> None:
         asyncio.get_running_loop().create_task(self.poke())

@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shared import auth
-from shared.config import SERVICE_PORTS, Settings, get_settings
-from shared.runtime import open_database
+from shared.http import auth
+from shared.platform.config import SERVICE_PORTS, Settings, get_settings
+from shared.platform.runtime import open_database
 
 app = typer.Typer(help="aims: ISO/IEC 42001 AI management system backend", no_args_is_help=True)
 out = Console()
@@ -176,8 +176,8 @@ def replay(
 ) -> None:
     """Drop projections and rebuild them from position zero."""
     from services import all_projections
-    from shared import db
-    from shared.projections import replay as replay_all
+    from shared.kernel.projections import replay as replay_all
+    from shared.platform import db
 
     chosen = [p for p in all_projections() if projection in (None, p.name)]
     if not chosen:
@@ -212,7 +212,7 @@ def verify(
         from services.evidence.pack_verify import verify_pack_cli
 
         raise typer.Exit(verify_pack_cli(pack, public_key, out, err))
-    from shared.verify import verify_database
+    from shared.kernel.eventstore.verify import verify_database
 
     database = open_database(get_settings())
     try:
@@ -237,7 +237,7 @@ def _lag(metrics_text: str) -> dict[str, float]:
 @app.command()
 def demo() -> None:
     """Seed a demo organisation through the running services' API (safe to run again)."""
-    from shared.demo import PHASES, DemoError, seed
+    from services.cli.demo import PHASES, DemoError, seed
 
     try:
         with _progress() as bar:

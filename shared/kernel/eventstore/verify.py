@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 
-from shared.db import plain_url
-from shared.eventstore.hashing import Row, VerifyReport, verify_chain
+from shared.kernel.eventstore.hashing import Row, VerifyReport, verify_chain
+from shared.platform.db import plain_url
 
 BATCH = 5000
 

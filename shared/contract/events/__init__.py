@@ -11,7 +11,7 @@ Stream categories (`<category>-<id>`):
   evidence: evidence, audit, nc, review, checkpoint
 """
 
-from shared.events import evidence, registry, risk
+from shared.contract.events import evidence, registry, risk
 
 CATEGORIES = {
     "registry": frozenset({"system", "decision"}),

@@ -11,8 +11,8 @@ from pathlib import Path
 import jwt
 from fastapi import Request
 
-from shared.config import Settings
-from shared.requestctx import Actor
+from shared.kernel.requestctx import Actor
+from shared.platform.config import Settings
 
 ROLES = ("admin", "system_owner", "risk_officer", "approver", "mlops", "auditor", "viewer")
 ANY_ROLE = frozenset(ROLES)

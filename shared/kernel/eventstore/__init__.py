@@ -1,14 +1,14 @@
 """The aims event store: one append-only, hash-chained PostgreSQL table shared by all services."""
 
-from shared.eventstore.errors import (
+from shared.kernel.eventstore.errors import (
     DuplicateEventId,
     EventStoreError,
     InvalidEventData,
     StreamNotFound,
     WrongExpectedVersion,
 )
-from shared.eventstore.hashing import GENESIS_HASH, VerifyReport, verify_chain
-from shared.eventstore.store import AppendResult, EventStore, NewEvent, StoredEvent
+from shared.kernel.eventstore.hashing import GENESIS_HASH, VerifyReport, verify_chain
+from shared.kernel.eventstore.store import AppendResult, EventStore, NewEvent, StoredEvent
 
 __all__ = [
     "GENESIS_HASH",

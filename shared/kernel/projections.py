@@ -22,9 +22,9 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from shared.db import UNAVAILABLE
-from shared.eventstore import StoredEvent
-from shared.eventstore.store import Notifier
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.eventstore.store import Notifier
+from shared.kernel.loops import run_forever
 
 log = structlog.get_logger()
 
@@ -271,22 +271,16 @@ class ProjectionRunner:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        await run_forever("projections", self._session, every=self.poll_interval)
+
+    async def _session(self) -> None:
+        async with self.pool.acquire() as conn:
             try:
-                async with self.pool.acquire() as conn:
-                    try:
-                        await self._follow(conn)
-                    finally:
-                        self.owned.clear()
-                        if not conn.is_closed():
-                            await conn.execute("SELECT pg_advisory_unlock_all()")
-            except asyncio.CancelledError:
-                raise
-            except UNAVAILABLE as exc:
-                log.warning("projections_waiting_for_database", error=type(exc).__name__)
-            except Exception:
-                log.exception("projection_failed")
-            await asyncio.sleep(self.poll_interval)
+                await self._follow(conn)
+            finally:
+                self.owned.clear()
+                if not conn.is_closed():
+                    await conn.execute("SELECT pg_advisory_unlock_all()")
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         while True:

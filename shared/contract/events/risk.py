@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from shared.aggregate import DomainEvent
+from shared.domain.aggregate import DomainEvent
 
 Option = Literal["avoid", "modify", "share", "retain"]
 

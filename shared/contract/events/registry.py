@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from shared.aggregate import DomainEvent
+from shared.domain.aggregate import DomainEvent
 
 Tier = Literal["prohibited", "high", "limited", "minimal", "unassessed"]
 Stage = Literal[

@@ -1,0 +1,1 @@
+"""The `aims` command and the demo: applications above the services."""

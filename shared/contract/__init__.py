@@ -1,0 +1,1 @@
+"""The contract between the services: event types, Annex A, default criteria, data."""

@@ -1,0 +1,1 @@
+"""A pure domain base: aggregates, domain events, domain errors, the repository."""

@@ -1,0 +1,1 @@
+"""The kernel: event store, projections, transparency log."""

@@ -1,0 +1,1 @@
+"""Platform: configuration, database pools, logging, the embedded PostgreSQL."""

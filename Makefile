@@ -25,7 +25,7 @@ test-slow: $(STAMP)
 check: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy shared services
+	$(VENV)/bin/mypy shared services tests
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -64,13 +64,13 @@ async def explain(pool: asyncpg.Pool, calls: list[tuple[str, tuple[Any, ...]]]) 
 
 
 async def _history(pool: Any, system_id: uuid.UUID) -> Any:
-    from services.registry.queries import history
+    from services.registry.systems.queries import history
 
     return await history(pool, system_id, cursor=None, limit=100)
 
 
 async def _trail(pool: Any, actor: str, frm: Any, to: Any) -> Any:
-    from services.evidence.api_integrity import audit_trail
+    from services.evidence.trail.api import audit_trail
 
     return await audit_trail(
         pool=pool, system_id=None, actor=actor, type=None, frm=frm, to=to, cursor=None, limit=50

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import audit, dataset
+from bench import audit, dataset, tlog
 from bench.common import Postgres, RssSampler, Timer, ratio, throwaway_postgres
 from services import all_projections
 from shared.kernel.eventstore import EventStore
@@ -50,7 +50,7 @@ async def replay_all(pool: asyncpg.Pool) -> dict[str, Any]:
 async def export_pack(pg: Postgres) -> dict[str, Any]:
     """The audit-pack export of the whole log, written to a file."""
     try:
-        from services.evidence.pack import export_file
+        from services.evidence.integrity.pack import export_file
     except ImportError:
         return {"error": "the evidence service has no pack export yet"}
     path = pg.tmp / "pack.zip"
@@ -97,8 +97,16 @@ async def run(quick: bool) -> dict[str, Any]:
                         "skipped": f"projected {projected:.0f} s at the rate"
                         f" measured on the smaller log (budget {REPLAY_BUDGET} s)"
                     }
+                # The signer's pass: the first one stores the tree, later ones compare with it.
+                phase["tlog_first_pass"] = await _measure(
+                    lambda: tlog.full_pass(pg.app_url, store_nodes=True)
+                )
+                phase["tlog_signer_pass"] = await _measure(
+                    lambda: tlog.full_pass(pg.app_url, store_nodes=False)
+                )
+                phase["tlog_proofs"] = await tlog.proofs(pg.app_url, quick)
                 phase["export"] = await _measure(lambda: export_pack(pg))
-                for op in ("raw_read", "verify", "replay", "export"):
+                for op in ("raw_read", "verify", "replay", "export", "tlog_signer_pass"):
                     if phase[op].get("seconds") and "error" not in phase[op]:
                         phase[op]["events_per_s"] = round(events / phase[op]["seconds"], 1)
                 out["sizes"][_label(events)] = phase
@@ -118,7 +126,7 @@ def _summarise(out: dict[str, Any]) -> None:
     """Ratios at the largest log each operation ran on; memory growth across the sizes."""
     phases = list(out["sizes"].values())
     out["ratios"], out["ratio_measured_at_events"] = {}, {}
-    for op in ("replay", "verify", "export"):
+    for op in ("replay", "verify", "export", "tlog_signer_pass"):
         ran = [p for p in phases if p[op].get("events_per_s")]
         key = f"{op}_vs_raw_read"
         out["ratios"][key] = (
@@ -126,7 +134,7 @@ def _summarise(out: dict[str, Any]) -> None:
         )
         out["ratio_measured_at_events"][key] = ran[-1]["events"] if ran else None
     out["memory"] = {}
-    for op in ("raw_read", "verify", "replay", "export"):
+    for op in ("raw_read", "verify", "replay", "export", "tlog_signer_pass"):
         ran = [p for p in phases if "growth_mib" in p[op]]
         growth = [p[op]["growth_mib"] for p in ran]
         out["memory"][op] = {

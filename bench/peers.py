@@ -151,8 +151,15 @@ class MessageDB(Contender):
 
     async def open(self, pg: Postgres, writers: int) -> None:
         self.version_installed = await asyncio.to_thread(install_message_db, pg)
+        password = uuid.uuid4().hex  # the embedded server asks every role for a password
+        admin = await asyncpg.connect(pg.url(database="message_store"))
+        try:
+            await admin.execute(f"ALTER ROLE message_store PASSWORD '{password}'")
+        finally:
+            await admin.close()
         self.pool = await asyncpg.create_pool(
-            pg.url("message_store", "message_store"), min_size=writers, max_size=writers,
+            pg.url("message_store", "message_store"), password=password,
+            min_size=writers, max_size=writers,
             server_settings={"search_path": "message_store,public"},
         )  # fmt: skip
         self.meta = orjson.dumps(METADATA).decode()
@@ -198,7 +205,8 @@ class EventSourcing(Contender):
 
         self.note += f" (version {version('eventsourcing')})"
         self.datastore = PostgresDatastore(
-            dbname="aims", host=pg.socket_dir, port=5432, user="postgres", password="",
+            dbname="aims", host=pg.socket_dir, port=5432, user="postgres",
+            password=pg.pg.superuser_password,
             pool_size=writers, max_waiting=0, connect_timeout=60,
         )  # fmt: skip
         self.recorder = PostgresApplicationRecorder(self.datastore, events_table_name="es_events")
@@ -251,7 +259,8 @@ def install_message_db(pg: Postgres) -> str:
         bindir = Path(pgserver.__file__).parent / "pginstall" / "bin"
         env = {
             **os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "PGHOST": pg.socket_dir,
-            "PGUSER": "postgres", "DATABASE_NAME": "message_store",
+            "PGUSER": "postgres", "PGPASSWORD": pg.pg.superuser_password,  # a throwaway server
+            "DATABASE_NAME": "message_store",
         }  # fmt: skip
         done = subprocess.run(
             ["bash", str(root / "install.sh")], env=env, capture_output=True, timeout=300

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from tests.support.apps import running, settings_for
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> pg.Server:
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pg.Server]:
     server = pg.start(str(tmp_path_factory.mktemp("postgres")))
     yield server
     if server.pg is not None:

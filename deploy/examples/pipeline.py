@@ -16,7 +16,7 @@ import hashlib
 import os
 import sys
 
-from services.sdk.client import AimsClient, AimsError
+from services.sdk import AimsClient, AimsError
 
 
 def sha256_of(path: str) -> str:

@@ -9,12 +9,10 @@ creation time of its first AI system, which the (replayed) registration returns.
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import httpx
 
 from services.cli.demo_data import (
     APPROVER,
@@ -35,6 +33,7 @@ from services.cli.demo_data import (
     STAGE_EVIDENCE,
     SYSTEMS,
 )
+from services.sdk import AimsClient, AimsError, Decision, ServiceUnreachable, service_urls
 from shared.contract import annex_a
 from shared.http import auth
 from shared.platform.config import Settings
@@ -45,19 +44,10 @@ PHASES = (
     "management review", "signed checkpoint",
 )  # fmt: skip
 BOUNDARY = "aims-demo-7f3c1e"  # fixed, so the upload body is identical on every run
-RETRY_STATUSES = {502, 503, 504}
 
 
 class DemoError(Exception):
     """Seeding stopped; the message is one line for the user."""
-
-
-def service_urls(settings: Settings) -> dict[str, str]:
-    """Where the three services listen, from the settings."""
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    given = {"registry": settings.registry_url, "risk": settings.risk_url,
-             "evidence": settings.evidence_url}  # fmt: skip
-    return {s: (u or f"http://{host}:{settings.port_of(s)}").rstrip("/") for s, u in given.items()}
 
 
 def digest(text: str) -> str:
@@ -65,74 +55,59 @@ def digest(text: str) -> str:
 
 
 class Api:
-    """The demo's HTTP client: one token per person, retries with the same key, positions."""
+    """The SDK as each person of the demo (one token each), on one set of connections."""
 
     def __init__(self, settings: Settings, timeout: float = 30) -> None:
         key = auth.ensure_key(settings)
-        self.tokens = {p: auth.issue_token(key, p, roles, timedelta(hours=2))
+        self.sdk = AimsClient("", service_urls(settings), retries=5, timeout=timeout)
+        self.people = {p: self.sdk.with_token(auth.issue_token(key, p, roles, timedelta(hours=2)))
                        for p, roles in PEOPLE.items()}  # fmt: skip
-        self.urls = service_urls(settings)
-        self.http = httpx.Client(timeout=timeout)
-        self.position = 0
+
+    @property
+    def position(self) -> int:
+        """The log position of the last write (its read models may still be behind)."""
+        return self.sdk.position
 
     def close(self) -> None:
-        self.http.close()
+        self.sdk.close()
 
-    def call(self, who: str, method: str, service: str, path: str, key: str | None = None,
-             **kw: Any) -> dict[str, Any]:  # fmt: skip
-        """One request as `who`; the JSON answer, or DemoError with the problem's detail."""
-        headers = {"Authorization": f"Bearer {self.tokens[who]}", **kw.pop("headers", {})}
-        if key is not None:
-            headers["Idempotency-Key"] = f"demo-{key}"
-        url = self.urls[service] + path
-        for attempt in range(6):
-            try:
-                r = self.http.request(method, url, headers=headers, **kw)
-            except httpx.TransportError as exc:
-                if attempt == 5:
-                    raise DemoError(f"cannot reach the {service} service at "
-                                    f"{self.urls[service]} ({exc.__class__.__name__}); "
-                                    "is `aims up` running?") from exc  # fmt: skip
-            else:
-                if r.status_code not in RETRY_STATUSES and not (
-                    r.status_code == 409 and _code(r) == "idempotency_in_progress"
-                ):
-                    break
-            time.sleep(0.2 * 2**attempt)
-        if r.status_code >= 400:
-            detail = _detail(r)
-            raise DemoError(f"{method} {path} as {who} answered {r.status_code}: {detail}")
-        self.position = max(self.position, int(r.headers.get("aims-position", 0)))
-        return r.json() if r.content else {}
+    def post(self, who: str, service: str, path: str, key: str, body: Any = None) -> dict[str, Any]:
+        """POST as `who` with the Idempotency-Key `demo-<key>`; the JSON answer."""
+        with _explained(who):
+            return self.people[who].post(service, path, body, f"demo-{key}")
 
-    def post(self, who: str, service: str, path: str, key: str, body: Any = None,
-             **kw: Any) -> dict[str, Any]:  # fmt: skip
-        return self.call(who, "POST", service, path, key, json=body, **kw)
+    def put(self, who: str, service: str, path: str, key: str, body: Any) -> dict[str, Any]:
+        with _explained(who):
+            return self.people[who].put(service, path, body, f"demo-{key}")
+
+    def upload(self, who: str, key: str, content: bytes, content_type: str) -> None:
+        """POST a file (multipart) to the evidence service."""
+        with _explained(who):
+            self.people[who].request(
+                "POST", "evidence", "/v1/evidence", f"demo-{key}", content=content,
+                headers={"Content-Type": content_type},
+            )  # fmt: skip
+
+    def decide(self, who: str, system_id: str, version: str, env: str, key: str) -> Decision:
+        with _explained(who):
+            return self.people[who].decide(system_id, version, env, f"demo-{key}")
 
     def caught_up(self, service: str) -> None:
         """Wait until the service's read models include every write made so far."""
-        paths = {"registry": "/v1/systems", "risk": "/v1/risks", "evidence": "/v1/evidence"}
-        self.call(AUDITOR, "GET", service, paths[service],
-                  params={"limit": 1, "min_position": self.position})  # fmt: skip
+        with _explained(AUDITOR):
+            self.people[AUDITOR].caught_up(service)
 
 
-def _code(r: httpx.Response) -> str:
+@contextmanager
+def _explained(who: str) -> Iterator[None]:
+    """SDK errors as one line for the user (DemoError)."""
     try:
-        return str(r.json().get("code", ""))
-    except ValueError:
-        return ""
-
-
-def _detail(r: httpx.Response) -> str:
-    try:
-        body = r.json()
-    except ValueError:
-        return r.text[:200] or r.reason_phrase
-    text = str(body.get("detail") or body.get("title") or body)
-    reasons = body.get("reasons")
-    if reasons:
-        text += " (" + "; ".join(str(x.get("message", x)) for x in reasons) + ")"
-    return " ".join(text.split())[:400]
+        yield
+    except AimsError as exc:
+        what = f"{exc.request.method} {exc.request.url.path}" if exc.request else exc.service
+        raise DemoError(f"{what} as {who} answered {exc.status}: {exc.detail}") from exc
+    except ServiceUnreachable as exc:
+        raise DemoError(f"{exc}; is `aims up` running?") from exc
 
 
 class Demo:
@@ -176,8 +151,7 @@ class Demo:
                 "owner": RISK_OFFICER if applicable else "",
                 "deployment_gate": cid in GATE_CONTROLS,
             }  # fmt: skip
-            self.api.call(RISK_OFFICER, "PUT", "risk", f"/v1/soa/controls/{cid}",
-                          f"soa-{cid}", json=body)  # fmt: skip
+            self.api.put(RISK_OFFICER, "risk", f"/v1/soa/controls/{cid}", f"soa-{cid}", body)
 
     def risks_and_acceptances(self) -> None:
         owners = {s[0]: s[3] for s in SYSTEMS}
@@ -278,15 +252,8 @@ class Demo:
             f'filename="ai-policy-v3.md"\r\nContent-Type: text/markdown\r\n\r\n'.encode()
             + POLICY_TEXT.encode() + f"\r\n--{BOUNDARY}--\r\n".encode()
         )  # fmt: skip
-        self.api.call(
-            RISK_OFFICER,
-            "POST",
-            "evidence",
-            "/v1/evidence",
-            "evidence-ai-policy",
-            content=b"".join(parts),
-            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-        )
+        self.api.upload(RISK_OFFICER, "evidence-ai-policy", b"".join(parts),
+                        f"multipart/form-data; boundary={BOUNDARY}")  # fmt: skip
 
     def transitions(self) -> None:
         self.api.caught_up("registry")  # the gates read risk and evidence facts
@@ -329,23 +296,22 @@ class Demo:
         self.decide("cv", "3", "staging", deploy=False)  # warn mode: allow with reasons
 
     def decide(self, system: str, version: str, env: str, deploy: bool) -> None:
-        body = {"system_id": self.sid(system), "model_version": version, "environment": env}
-        d = self.api.post(MLOPS, "registry", "/v1/deployment-decisions",
-                          f"decision-{system}-{version}-{env}", body)  # fmt: skip
-        if deploy and d["decision"] == "allow":
+        d = self.api.decide(MLOPS, self.sid(system), version, env,
+                            f"decision-{system}-{version}-{env}")  # fmt: skip
+        if deploy and d.allowed:
             self.api.post(
                 MLOPS,
                 "registry",
                 "/v1/deployments",
                 f"deployment-{system}-{version}",
                 {
-                    "decision_id": d["decision_id"],
+                    "decision_id": d.decision_id,
                     "notes": f"Release {version} rolled out by the ML platform.",
                 },
             )
         elif deploy:
             raise DemoError(f"the gate denied {system} {version}: "
-                            + "; ".join(r["message"] for r in d["reasons"]))  # fmt: skip
+                            + "; ".join(r["message"] for r in d.reasons))  # fmt: skip
 
     def internal_audit(self) -> None:
         audit = self.api.post(AUDITOR, "evidence", "/v1/audits", "audit-2025-h1", {

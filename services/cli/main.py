@@ -22,7 +22,7 @@ from rich.table import Table
 
 from shared.http import auth
 from shared.platform.config import SERVICE_PORTS, Settings, get_settings
-from shared.platform.runtime import open_database
+from shared.platform.runtime import Database, open_database, service_env
 
 app = typer.Typer(help="aims: ISO/IEC 42001 AI management system backend", no_args_is_help=True)
 out = Console()
@@ -68,12 +68,9 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _spawn(service: str, settings: Settings, url: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "AIMS_DATABASE_URL": url,
-        "AIMS_DATA_DIR": str(settings.data_dir.resolve()),
-    }
+def _spawn(service: str, settings: Settings, database: Database) -> subprocess.Popen[bytes]:
+    # the application role's URL only: the superuser's password stays in this process
+    env = service_env(database, settings.data_dir.resolve(), os.environ)
     cmd = [
         sys.executable, "-m", "uvicorn", f"services.{service}.main:create", "--factory",
         "--host", settings.host, "--port", str(settings.port_of(service)),
@@ -136,7 +133,7 @@ def up() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    procs = {s: _spawn(s, settings, database.app_url) for s in (*SERVICE_PORTS, "console")}
+    procs = {s: _spawn(s, settings, database) for s in (*SERVICE_PORTS, "console")}
     code = 0
     try:
         _wait_ready(settings, procs)
@@ -205,24 +202,60 @@ def replay(
 @app.command()
 def verify(
     pack: Annotated[Path | None, typer.Option(help="verify an exported audit pack offline")] = None,
-    public_key: Annotated[Path | None, typer.Option(help="Ed25519 public key (PEM)")] = None,
-) -> None:
+    public_key: Annotated[Path | None, typer.Option(
+        help="the log's verifier key line (GET /v1/log/public-key) or its PEM")] = None,
+    witness_state: Annotated[Path | None, typer.Option(
+        help="an `aims witness` state directory: check the pack extends what it saw")] = None,
+) -> None:  # fmt: skip
     """Verify the hash chain of the log (or an audit pack offline, without a database)."""
     if pack is not None:
-        from services.evidence.pack_verify import verify_pack_cli
+        from services.evidence.integrity.verify_pack import verify_pack_cli
 
-        raise typer.Exit(verify_pack_cli(pack, public_key, out, err))
-    from shared.kernel.eventstore.verify import verify_database
+        raise typer.Exit(verify_pack_cli(pack, public_key, witness_state, out, err))
+    from services.evidence.log.offline import verify_database
+
+    settings = get_settings()
+    database = open_database(settings)
+    try:
+        with _progress() as bar:
+            bar.add_task("verifying chain, tree and every checkpoint", total=None)
+            report = asyncio.run(verify_database(database.app_url, settings))
+    finally:
+        database.stop()
+    out.print_json(data=report)
+    raise typer.Exit(0 if report["ok"] else 2)
+
+
+@app.command()
+def witness(
+    url: Annotated[str, typer.Option(help="the evidence service, e.g. http://host:8003")],
+    public_key: Annotated[Path, typer.Option(help="file with the log's verifier key line")],
+    state: Annotated[Path, typer.Option(help="directory for what this witness has seen")],
+    every: Annotated[str | None, typer.Option(help="run again at this interval, e.g. 60s")] = None,
+    key: Annotated[Path | None, typer.Option(help="witness Ed25519 key (PEM)")] = None,
+    name: Annotated[str | None, typer.Option(help="witness key name")] = None,
+) -> None:
+    """Check that the log only grows, cosign what verified, and keep it outside the database."""
+    from services.cli.witness import witness as run
+
+    seconds = parse_ttl(every).total_seconds() if every else None
+    raise typer.Exit(run(url, public_key, state, every=seconds, key_file=key, name=name))
+
+
+@app.command("clear-alarm")
+def clear_alarm(
+    reason: Annotated[str, typer.Option(help="what the investigation found")],
+    by: Annotated[str, typer.Option(help="who investigated")],
+) -> None:
+    """Let the checkpoint signer sign again after an integrity alarm was investigated."""
+    from services.evidence.log.offline import clear_alarms
 
     database = open_database(get_settings())
     try:
-        with _progress() as bar:
-            task = bar.add_task("verifying", total=None)
-            report = asyncio.run(verify_database(database.app_url, lambda n: bar.advance(task, n)))
+        n = asyncio.run(clear_alarms(database.admin_url, by, reason))
     finally:
         database.stop()
-    out.print_json(data=report.as_dict())
-    raise typer.Exit(0 if report.ok else 2)
+    out.print(f"{n} alarm(s) cleared")
 
 
 def _lag(metrics_text: str) -> dict[str, float]:
@@ -298,7 +331,7 @@ def export(
     import uuid
     from datetime import UTC, datetime
 
-    from services.evidence.pack import export_file
+    from services.evidence.integrity.pack import export_file
 
     def when(text: str | None, flag: str) -> datetime | None:
         if text is None:
@@ -319,8 +352,9 @@ def export(
     database = open_database(settings)
     try:
         asyncio.run(export_file(
-            database.app_url, out_file, settings.checkpoint_key_path, system_id=system,
-            frm=when(frm, "--from"), to=when(to, "--to"),
+            database.app_url, out_file, settings.checkpoint_key_path,
+            origin=settings.log_origin, witness_keys=settings.witness_key_lines,
+            system_id=system, frm=when(frm, "--from"), to=when(to, "--to"),
             actor=f"cli:{os.getenv('USER') or 'aims'}",
         ))  # fmt: skip
     finally:

@@ -1,90 +1,86 @@
-"""Calls to the three services with the signed-in user's token (the console stores nothing)."""
+"""The console's way to the services: the SDK, acting with the signed-in user's token."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from typing import Annotated, TypeVar, cast
 
-import httpx
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie
+from starlette.applications import Starlette
 
+from services.sdk import AimsError, AsyncAimsClient, ServiceUnreachable, service_urls
 from shared.platform.config import Settings
+
+T = TypeVar("T")
+COOKIE = "aims_token"
+SIGNED_IN = APIKeyCookie(
+    name=COOKIE, auto_error=False, scheme_name="signin",
+    description="The bearer token the user signed in with (`POST /login`).",
+)  # fmt: skip
 
 
 class Unauthorized(Exception):
-    """The token was refused upstream; the user signs in again."""
+    """No token, or one the services refused; the user signs in again."""
 
 
-class UpstreamError(Exception):
-    """A service answered with an error (or could not be reached); shown to the user."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
+def connect(settings: Settings) -> AsyncAimsClient:
+    """The console's one client (one connection pool for every user; the console stores nothing)."""
+    # No retries: a page answers at once, and the reader reloads it when a service is back.
+    return AsyncAimsClient("", service_urls(settings), retries=0)
 
 
-class Upstream:
-    """One httpx client per console process; each call carries the user's bearer token."""
-
-    def __init__(self, settings: Settings) -> None:
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        self.urls = {
-            "registry": settings.registry_url or f"http://{host}:{settings.registry_port}",
-            "risk": settings.risk_url or f"http://{host}:{settings.risk_port}",
-            "evidence": settings.evidence_url or f"http://{host}:{settings.evidence_port}",
-        }
-        self.http = httpx.AsyncClient(timeout=30)
-
-    async def get(self, token: str, service: str, path: str, **params: Any) -> Any:
-        """GET a JSON document; None for 404; Unauthorized on 401; UpstreamError otherwise."""
-        q = {k: v for k, v in params.items() if v not in (None, "")}
-        try:
-            r = await self.http.get(self.urls[service].rstrip("/") + path, params=q,
-                                    headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-        except httpx.HTTPError as exc:
-            raise UpstreamError(502, f"the {service} service cannot be reached") from exc
-        if r.status_code == 401:
-            raise Unauthorized(_detail(r))
-        if r.status_code == 404:
-            return None
-        if r.status_code >= 400:
-            raise UpstreamError(r.status_code, f"{service}: {_detail(r)}")
-        return r.json()
-
-    async def all_pages(self, token: str, service: str, path: str, cap: int = 5000,
-                        **params: Any) -> list[dict[str, Any]]:  # fmt: skip
-        """Every item of a cursor-paginated list (up to `cap`)."""
-        items: list[dict[str, Any]] = []
-        cursor = None
-        while len(items) < cap:
-            page = await self.get(token, service, path, limit=500, cursor=cursor, **params)
-            if not page:
-                break
-            items += page.get("items", [])
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
-        return items
-
-    async def many(self, token: str, service: str, paths: list[str]) -> list[Any]:
-        """Several GETs at once (at most 10 in flight); None where one is missing."""
-        gate = asyncio.Semaphore(10)
-
-        async def one(path: str) -> Any:
-            async with gate:
-                return await self.get(token, service, path)
-
-        return list(await asyncio.gather(*(one(p) for p in paths)))
-
-    async def close(self) -> None:
-        await self.http.aclose()
+def client(app: Starlette) -> AsyncAimsClient:
+    """The client the app's lifespan opened."""
+    return cast(AsyncAimsClient, app.state.aims)
 
 
-def _detail(r: httpx.Response) -> str:
+def acting_for_user(
+    request: Request, token: Annotated[str | None, Security(SIGNED_IN)]
+) -> AsyncAimsClient:
+    """The services, reached with the signed-in user's token (Unauthorized when none)."""
+    if not token:
+        raise Unauthorized("please sign in")
+    return client(request.app).with_token(token)
+
+
+Aims = Annotated[AsyncAimsClient, Depends(acting_for_user)]
+
+
+def explain(exc: AimsError | ServiceUnreachable) -> str:
+    """What went wrong upstream, in one line for the reader."""
+    if isinstance(exc, ServiceUnreachable):
+        return f"the {exc.service} service cannot be reached"
+    return f"{exc.service}: {exc.detail}"
+
+
+async def found(call: Awaitable[T]) -> T | None:
+    """The answer, or None where the service says there is no such thing (404)."""
     try:
-        body = r.json()
-    except ValueError:
-        return r.reason_phrase or str(r.status_code)
-    detail = str(body.get("detail") or body.get("title") or r.reason_phrase)
-    errors = body.get("errors") or []
-    fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in errors if e.get("loc")]
-    return detail + (f" ({', '.join(fields)})" if fields else "")
+        return await call
+    except AimsError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+async def collect(items: AsyncIterator[T], cap: int = 5000) -> list[T]:
+    """The items of a list, up to `cap`."""
+    out: list[T] = []
+    async for item in items:
+        out.append(item)
+        if len(out) >= cap:
+            break
+    return out
+
+
+async def many(calls: Iterable[Awaitable[T]], at_once: int = 10) -> list[T]:
+    """Several calls at once (at most `at_once` in flight); the answers in order."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(call: Awaitable[T]) -> T:
+        async with gate:
+            return await call
+
+    return list(await asyncio.gather(*(one(c) for c in calls)))

@@ -35,4 +35,6 @@ ACCESS: AccessTable = {
     ("GET", "/v1/checkpoints/latest"): ANY_ROLE,
     ("GET", "/v1/checkpoints/public-key"): ANY_ROLE,
     ("GET", "/v1/exports/audit-pack"): ANY_ROLE,
+    ("GET", "/v1/log/entries"): AUDITORS,
+    ("GET", "/v1/log/proofs/inclusion"): AUDITORS,
 }

@@ -4,28 +4,46 @@ import asyncio
 
 from fastapi import FastAPI
 
-from services.evidence import api, api_audits, api_integrity, checkpoints, deps
 from services.evidence.access import ACCESS
+from services.evidence.audits import api as audits
+from services.evidence.integrity import api as integrity
+from services.evidence.integrity.checkpoints import IntegrityMonitor
+from services.evidence.integrity.signing import load_signer
+from services.evidence.log import api as log_api
+from services.evidence.log import keys, signer
 from services.evidence.projections import PROJECTIONS
+from services.evidence.records import api as records
+from services.evidence.records.blobs import BlobStore
+from services.evidence.trail import api as trail
 from shared.contract.events import CATEGORIES
 from shared.http.app import create_app
+from shared.http.state import core
+from shared.http.state import settings as settings_of
 from shared.platform.config import Settings, get_settings
 
 # Room for the multipart envelope and form fields around a file of the maximum size.
 UPLOAD_OVERHEAD = 256 * 1024
 
 
+async def _start(app: FastAPI) -> None:
+    """Open the blob store and the signing key (created on first use)."""
+    settings = settings_of(app)
+    app.state.blobs = BlobStore(settings.blob_dir, settings.upload_max_bytes)
+    log = keys.build(load_signer(settings.checkpoint_key_path).key, settings)
+    keys.install(app, log)
+    app.state.integrity = IntegrityMonitor(log)
+
+
 async def _start_checkpointer(app: FastAPI) -> None:
-    every = app.state.settings.checkpoint_interval_seconds
+    every, c = settings_of(app).checkpoint_interval_seconds, core(app)
     app.state.checkpointer = (
-        asyncio.create_task(checkpoints.run_periodically(
-            app.state.pool, app.state.store, app.state.signer, every))
+        asyncio.create_task(signer.run_periodically(c.pool, c.store, app.state.log_keys, every))
         if every > 0 else None
     )  # fmt: skip
 
 
 async def _stop_checkpointer(app: FastAPI) -> None:
-    task = getattr(app.state, "checkpointer", None)
+    task: asyncio.Task[None] | None = getattr(app.state, "checkpointer", None)
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -36,12 +54,13 @@ def create(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     return create_app(
         "evidence",
-        routers=[api.router, api_audits.router, api_integrity.router],
+        routers=[records.router, audits.router, trail.router, integrity.router, log_api.router],
+        public_routers=[log_api.public],
         access=ACCESS,
         categories=CATEGORIES["evidence"],
         projections=PROJECTIONS,
         body_limits={"/v1/evidence": settings.upload_max_bytes + UPLOAD_OVERHEAD},
-        on_start=[deps.start, _start_checkpointer],
+        on_start=[_start, _start_checkpointer],
         on_stop=[_stop_checkpointer],
         description="Evidence, audits, nonconformities, management reviews, audit trail, "
         "integrity and audit packs.",

@@ -3,10 +3,13 @@
 from fastapi import FastAPI
 
 from services.risk.access import ACCESS
-from services.risk.api import router
-from services.risk.governance_api import router as governance
+from services.risk.criteria.api import router as criteria
+from services.risk.impact.api import router as impact
+from services.risk.posture.api import router as posture
 from services.risk.projections import PROJECTIONS
-from services.risk.reactor import start_sweeper, stop_sweeper
+from services.risk.register.api import router as register
+from services.risk.register.reactor import start_sweeper, stop_sweeper
+from services.risk.soa.api import router as soa
 from shared.contract.events import CATEGORIES
 from shared.http.app import create_app
 from shared.platform.config import Settings
@@ -16,7 +19,7 @@ def create(settings: Settings | None = None) -> FastAPI:
     """The app (uvicorn runs it with --factory)."""
     return create_app(
         "risk",
-        routers=[router, governance],
+        routers=[criteria, register, impact, soa, posture],
         access=ACCESS,
         categories=CATEGORIES["risk"],
         projections=PROJECTIONS,

@@ -16,6 +16,7 @@ from shared.http.auth import AccessTable, access_control, load_key
 from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.jsonresp import ORJSONResponse
 from shared.http.middleware import RequestMiddleware
+from shared.http.state import Core, core
 from shared.kernel.eventstore import EventStore
 from shared.kernel.eventstore.store import Notifier
 from shared.kernel.projections import Projection, ProjectionRunner
@@ -95,32 +96,34 @@ async def _start(
     app.state.jwt_key = load_key(settings)
     url, timeout = settings.database_url, settings.db_timeout
     name = f"aims-{service}"
-    app.state.pool = await db.create_pool(
-        url, size=settings.db_pool_size, timeout=timeout, name=name
-    )
-    app.state.read_pool = (
+    pool = await db.create_pool(url, size=settings.db_pool_size, timeout=timeout, name=name)
+    read_pool = (
         await db.create_pool(settings.database_read_url, size=settings.db_pool_size,
                              timeout=timeout, name=name)
-        if settings.database_read_url else app.state.pool
+        if settings.database_read_url else pool
     )  # fmt: skip
-    app.state.store = EventStore(app.state.pool, categories=categories)
-    app.state.repo = Repository(app.state.store)
-    app.state.notifier = Notifier(url, settings.poll_interval)
-    app.state.notifier.start()
-    app.state.runner_pool = await db.create_pool(url, size=2, timeout=timeout, name=name)
-    app.state.runner = ProjectionRunner(
-        app.state.runner_pool, projections, app.state.notifier,
+    store = EventStore(pool, categories=categories)
+    notifier = Notifier(url, settings.poll_interval)
+    notifier.start()
+    runner_pool = await db.create_pool(url, size=2, timeout=timeout, name=name)
+    runner = ProjectionRunner(
+        runner_pool, projections, notifier,
         batch=settings.projection_batch, poll_interval=settings.poll_interval,
     )  # fmt: skip
+    c = Core(pool, read_pool, runner_pool, store, Repository(store), notifier, runner)
+    app.state.core = c
+    # The same objects under their own names, for the services' lifespan hooks.
+    app.state.pool, app.state.read_pool, app.state.store = pool, read_pool, store
+    app.state.repo, app.state.notifier, app.state.runner = c.repo, notifier, runner
     if settings.run_projections:
-        app.state.runner.start()
+        runner.start()
 
 
 async def _stop(app: FastAPI) -> None:
-    await app.state.runner.stop()
-    await app.state.notifier.stop()
-    pools = {id(p): p for p in (app.state.pool, app.state.read_pool, app.state.runner_pool)}
-    await asyncio.gather(*(p.close() for p in pools.values()), return_exceptions=True)
+    c = core(app)
+    await c.runner.stop()
+    await c.notifier.stop()
+    await asyncio.gather(*(p.close() for p in c.pools), return_exceptions=True)
 
 
 _PROBLEM_SCHEMA = {
@@ -150,13 +153,24 @@ def _document_problems(app: FastAPI) -> None:
         for ops in spec.get("paths", {}).values():
             for op in ops.values():
                 responses = op.setdefault("responses", {})
+                _document_shared_parameters(op, responses)
                 for code in [c for c in responses if c.startswith(("4", "5"))]:
                     responses[code]["content"] = problem
                 responses["default"] = {"description": "Problem (RFC 9457)", "content": problem}
         app.openapi_schema = spec
         return spec
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
+
+
+def _document_shared_parameters(op: dict[str, Any], responses: dict[str, Any]) -> None:
+    """The answers the shared query parameters can cause, on every operation that has them."""
+    names = {p.get("name") for p in op.get("parameters", [])}
+    if names & {"cursor", "min_position"}:
+        responses.setdefault("400", {"description": "a cursor this API did not return, or a"
+                                     " min_position past the end of the log"})  # fmt: skip
+    if "min_position" in names:
+        responses.setdefault("503", {"description": "read models did not reach min_position"})
 
 
 def _operational_router() -> APIRouter:
@@ -171,7 +185,7 @@ def _operational_router() -> APIRouter:
     async def readyz(request: Request) -> Any:
         """Readiness: the database answers and its schema is current."""
         try:
-            revision = await asyncio.wait_for(db.schema_revision(request.app.state.pool), 2.0)
+            revision = await asyncio.wait_for(db.schema_revision(core(request.app).pool), 2.0)
         except (TimeoutError, *db.UNAVAILABLE):
             return problems.problem_response(503, "database unreachable", code="not_ready")
         if revision != db.head_revision():
@@ -183,7 +197,7 @@ def _operational_router() -> APIRouter:
     @router.get("/metrics", response_class=Response)
     async def metrics(request: Request) -> Response:
         """Prometheus metrics, including projection lag."""
-        runner: ProjectionRunner = request.app.state.runner
+        runner = core(request.app).runner
         for name, lag in runner.lag().items():
             LAG.labels(name).set(lag)
             POSITION.labels(name).set(runner.positions.get(name, 0))

@@ -14,6 +14,7 @@ from shared.domain.repository import Repository
 from shared.http.auth import authenticate
 from shared.http.jsonresp import ORJSONResponse
 from shared.http.problems import Problem
+from shared.http.state import core, settings
 from shared.kernel.eventstore import AppendResult, EventStore
 from shared.kernel.requestctx import RequestContext
 
@@ -33,20 +34,20 @@ async def request_context(request: Request) -> RequestContext:
 
 
 async def get_store(request: Request) -> EventStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return core(request.app).store
 
 
 async def get_repo(request: Request) -> Repository:
-    return request.app.state.repo  # type: ignore[no-any-return]
+    return core(request.app).repo
 
 
 async def get_pool(request: Request) -> asyncpg.Pool:
-    return request.app.state.pool  # type: ignore[no-any-return]
+    return core(request.app).pool
 
 
 async def get_read_pool(request: Request) -> asyncpg.Pool:
     """Pool for projection reads (the read replica when configured)."""
-    return request.app.state.read_pool  # type: ignore[no-any-return]
+    return core(request.app).read_pool
 
 
 async def if_match(request: Request) -> int | None:
@@ -69,8 +70,8 @@ async def fresh(
     """Honour `?min_position=N`: wait briefly until this service's projections reach N."""
     if min_position is None:
         return
-    state = request.app.state
-    wait = state.settings.min_position_wait
+    state = core(request.app)
+    wait = settings(request.app).min_position_wait
     if min_position > state.runner.head:
         head = await state.store.head_position()
         if min_position > head:
@@ -125,6 +126,11 @@ def written(
 def resource(body: Any, version: int) -> Response:
     """The response to a read of one aggregate, with its ETag."""
     return ORJSONResponse(body, headers={"ETag": etag(version)})
+
+
+def saved(result: AppendResult | None, body: Any, version: int) -> Response:
+    """The write response, or (nothing changed: no event) the resource at its version."""
+    return resource(body, version) if result is None else written(result, body)
 
 
 Ctx = Annotated[RequestContext, Depends(request_context)]

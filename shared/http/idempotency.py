@@ -88,7 +88,7 @@ class IdempotencyMiddleware:
 def _key(scope: Scope) -> str | None:
     for k, v in scope.get("headers", ()):
         if k == b"idempotency-key":
-            return v.decode("latin-1").strip()
+            return str(v.decode("latin-1")).strip()
     return None
 
 

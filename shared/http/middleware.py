@@ -34,8 +34,13 @@ class BodyTooLarge(Exception):
 def _header(scope: Scope, name: bytes) -> str | None:
     for k, v in scope.get("headers", ()):
         if k == name:
-            return v.decode("latin-1")
+            return str(v.decode("latin-1"))
     return None
+
+
+def _has_nul(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
 class RequestMiddleware:
@@ -85,6 +90,13 @@ class RequestMiddleware:
                     raise BodyTooLarge
             return message
 
+        if _has_nul(scope):  # PostgreSQL text cannot hold NUL: refuse before any query runs
+            resp = problem_response(422, "NUL characters are not allowed in paths or query"
+                                    " parameters", code="invalid_content")  # fmt: skip
+            await resp(scope, receive, send_wrapper)
+            self._observe(scope, 422, time.perf_counter() - started)
+            structlog.contextvars.clear_contextvars()
+            return None
         try:
             if declared and declared.isdigit() and int(declared) > limit:
                 raise BodyTooLarge

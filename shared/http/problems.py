@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from shared.domain import errors
 from shared.http.auth import AuthError
@@ -75,6 +76,18 @@ def _validation(exc: RequestValidationError) -> Response:
     return problem_response(422, f"invalid request: {names}", code="validation", errors=fields)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (HEAD with GET), for a 405's Allow."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into problem+json."""
 
@@ -87,8 +100,11 @@ def install(app: FastAPI) -> None:
         return _validation(exc)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> Response:
-        return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(AuthError)
     async def _auth(_: Request, exc: AuthError) -> Response:

@@ -51,4 +51,4 @@ def backoff(every: float, failures: int, cap: float) -> float:
     if failures == 0:
         return every
     delay = min(cap, every * 2 ** min(failures - 1, 16))
-    return max(every, delay * (0.5 + random.random() / 2))
+    return float(max(every, delay * (0.5 + random.random() / 2)))

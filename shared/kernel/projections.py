@@ -340,7 +340,7 @@ async def replay(
     chosen = [p for p in projections if p.rebuild]
     applied = {p.name: 0 for p in chosen}
     wanted = [p.types for p in chosen]
-    types = None if None in wanted else sorted(set().union(*wanted))  # type: ignore[arg-type]
+    types = None if any(w is None for w in wanted) else sorted({t for w in wanted for t in w or ()})
     keys = sorted({lock_key(p.name) for p in chosen})  # one order: no lock cycles
     async with pool.acquire() as conn:
         for key in keys:

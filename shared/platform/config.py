@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     checkpoint_interval_seconds: float = 300.0
     checkpoint_key_file: Path | None = None
+    # The transparency log's name: the origin line of every checkpoint and its key name.
+    log_origin: str = "aims.local/log"
+    # Verifier keys (`name+hash+base64`) of the witnesses whose cosignatures are accepted,
+    # separated by commas, spaces or newlines.
+    witness_keys: str = ""
 
     def port_of(self, service: str) -> int:
         """Port a service listens on."""
@@ -59,6 +64,10 @@ class Settings(BaseSettings):
     @property
     def checkpoint_key_path(self) -> Path:
         return self.checkpoint_key_file or self.data_dir / "checkpoint_ed25519.pem"
+
+    @property
+    def witness_key_lines(self) -> list[str]:
+        return self.witness_keys.replace(",", " ").split()
 
     @property
     def blob_dir(self) -> Path:

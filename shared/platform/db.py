@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from alembic.config import Config
 
 # Errors that mean the database cannot be reached right now (mapped to 503, retried).
 UNAVAILABLE = (
@@ -72,8 +73,7 @@ async def create_pool(
     return pool
 
 
-def _alembic_config(url: str):  # type: ignore[no-untyped-def]
-    from alembic.config import Config
+def _alembic_config(url: str) -> Config:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -106,6 +106,7 @@ async def migrate(url: str) -> None:
 async def schema_revision(pool: asyncpg.Pool) -> str | None:
     """The revision the database is at (None before the first migration)."""
     try:
-        return await pool.fetchval("SELECT version_num FROM alembic_version")
+        value = await pool.fetchval("SELECT version_num FROM alembic_version")
+        return None if value is None else str(value)
     except asyncpg.UndefinedTableError:
         return None

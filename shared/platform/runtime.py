@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from shared.platform import db, embedded
 from shared.platform.config import Settings
@@ -20,6 +23,43 @@ class Database:
     def stop(self) -> None:
         if self.embedded is not None:
             self.embedded.stop()
+
+    def admin_secrets(self) -> list[str]:
+        """What a service must never see: the admin URL and its password (unless the services
+        connect with those very credentials anyway)."""
+        if self.admin_url == self.app_url:
+            return []
+        found = [self.admin_url]
+        password = urlsplit(self.admin_url).password
+        if password and password != urlsplit(self.app_url).password:
+            found += [password, unquote(password)]
+        return found
+
+
+# Never passed on to a service: the migration (superuser) URL, and libpq's password sources
+# when the embedded cluster's app URL carries the application role's own password.
+MIGRATION_ENV = "AIMS_MIGRATION_DATABASE_URL"
+PASSWORD_ENV = ("PGPASSWORD", "PGPASSFILE")
+
+
+def service_env(database: Database, data_dir: Path, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a service process started by `aims up`: `base` (the parent's), with
+    the application role's URL and without anything carrying the superuser's credentials.
+
+    A variable is dropped when its value contains the admin URL, equals the admin password, or
+    contains it (passwords of 16 characters or more, so a short one cannot empty the
+    environment).
+    """
+    secrets = database.admin_secrets()
+    dropped = {MIGRATION_ENV, *(PASSWORD_ENV if database.embedded is not None else ())}
+
+    def leaks(value: str) -> bool:
+        return any(value == s or (len(s) >= 16 and s in value) for s in secrets)
+
+    env = {k: v for k, v in base.items() if k not in dropped and not leaks(v)}
+    env["AIMS_DATABASE_URL"] = database.app_url
+    env["AIMS_DATA_DIR"] = str(data_dir)
+    return env
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:

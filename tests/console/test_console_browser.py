@@ -14,8 +14,8 @@ import pytest
 from services.cli.demo import seed
 from services.cli.demo_data import SYSTEMS
 from shared.platform.config import Settings
-from tests.console.conftest import Stack
 from tests.support.apps import SECRET, auth, token
+from tests.support.console import Stack
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

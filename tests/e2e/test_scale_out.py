@@ -15,7 +15,7 @@ import pytest
 
 from services import all_projections
 from shared.platform import db, embedded
-from tests.support.apps import auth, running, settings_for
+from tests.support.apps import app_of, auth, running, settings_for
 
 OWNER = auth("alice", "system_owner")
 
@@ -38,8 +38,8 @@ def standby(tmp_path):
         pw = pwd.getpwnam("pgserver")
         os.chown(root, pw.pw_uid, pw.pw_gid)
         root.chmod(0o755)
-    pg_run("pg_basebackup", "-D", str(data), "-R", "-X", "stream",
-           "-d", f"host={primary.socket_dir} user=postgres")  # fmt: skip
+    source = f"host={primary.socket_dir} user=postgres password={primary.superuser_password}"
+    pg_run("pg_basebackup", "-D", str(data), "-R", "-X", "stream", "-d", source)
     pg_run("pg_ctl", "-D", str(data), "-w", "-l", str(root / "log"),
            "-o", f"-k {root} -h ''", "start")  # fmt: skip
     try:
@@ -56,11 +56,11 @@ async def test_lists_are_served_from_the_standby_and_min_position_makes_them_fre
     primary, socket_dir = standby
     await embedded.bootstrap(primary)
     await db.migrate(primary.admin_url)
-    read_url = f"postgresql://{embedded.APP_ROLE}@/aims?host={socket_dir}"
+    read_url = f"postgresql://{embedded.APP_ROLE}:{primary.app_password}@/aims?host={socket_dir}"
     settings = settings_for(primary.app_url, tmp_path / "data", database_read_url=read_url)
     async with running("registry", settings) as c:
-        assert await c.app.state.read_pool.fetchval("SELECT pg_is_in_recovery()") is True
-        assert await c.app.state.pool.fetchval("SELECT pg_is_in_recovery()") is False
+        assert await app_of(c).state.read_pool.fetchval("SELECT pg_is_in_recovery()") is True
+        assert await app_of(c).state.pool.fetchval("SELECT pg_is_in_recovery()") is False
         for i in range(5):
             r = await c.post("/v1/systems", headers=OWNER,
                              json={"name": f"s{i}", "purpose": "p", "owner": "alice"})  # fmt: skip
@@ -71,7 +71,7 @@ async def test_lists_are_served_from_the_standby_and_min_position_makes_them_fre
             assert listed.status_code == 200
             assert listed.json()["items"][0]["name"] == f"s{i}"  # the write is visible there
         with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-            await c.app.state.read_pool.execute("DELETE FROM registry_system")
+            await app_of(c).state.read_pool.execute("DELETE FROM registry_system")
 
 
 async def test_two_replicas_of_each_service_run_every_projection_exactly_once(database, tmp_path):
@@ -87,10 +87,10 @@ async def test_two_replicas_of_each_service_run_every_projection_exactly_once(da
                          json={"name": "x", "purpose": "p", "owner": "alice"})  # fmt: skip
         head = int(r.headers["aims-position"])
         for _, client in apps:
-            assert await client.app.state.runner.wait_for(head, 15)
+            assert await app_of(client).state.runner.wait_for(head, 15)
         owned: dict[str, int] = {}
         for _, client in apps:
-            for proj in client.app.state.runner.owned:
+            for proj in app_of(client).state.runner.owned:
                 owned[proj] = owned.get(proj, 0) + 1
         assert owned == {p.name: 1 for p in all_projections()}
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import asyncpg
 import httpx
@@ -14,6 +15,11 @@ from tests.support.apps import auth
 from tests.support.procs import free_port, spawn, wait_for
 
 OWNER = auth("alice", "system_owner")
+
+
+def at_least(items: list[str], n: int) -> Callable[[], bool]:
+    """A predicate: `items` has reached `n` entries."""
+    return lambda: len(items) >= n
 
 
 async def write_load(base: str, stop: asyncio.Event, acked: list[str], statuses: list[int],
@@ -43,19 +49,21 @@ async def test_a_killed_service_loses_no_acknowledged_write_and_its_projections_
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = spawn("registry", database.url, port, tmp_path)
-    stop, acked, statuses = asyncio.Event(), [], []
+    stop = asyncio.Event()
+    acked: list[str] = []
+    statuses: list[int] = []
     load = asyncio.create_task(write_load(base, stop, acked, statuses))
     kills = 0
     try:
         for _ in range(3):
             target = len(acked) + 30
-            await asyncio.to_thread(wait_for, lambda t=target: len(acked) >= t, 60, "writes")
+            await asyncio.to_thread(wait_for, at_least(acked, target), 60, "writes")
             proc.kill()  # SIGKILL mid-load
             proc.wait()
             kills += 1
             proc = await asyncio.to_thread(spawn, "registry", database.url, port, tmp_path)
         target = len(acked) + 30
-        await asyncio.to_thread(wait_for, lambda t=target: len(acked) >= t, 60, "writes")
+        await asyncio.to_thread(wait_for, at_least(acked, target), 60, "writes")
     finally:
         stop.set()
         await load
@@ -91,7 +99,9 @@ async def test_a_database_outage_gets_503s_then_service_resumes_within_five_seco
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = spawn("registry", pg.app_url, port, tmp_path, AIMS_DB_TIMEOUT="2")
-    stop, acked, statuses = asyncio.Event(), [], []
+    stop = asyncio.Event()
+    acked: list[str] = []
+    statuses: list[int] = []
     load = asyncio.create_task(write_load(base, stop, acked, statuses))
     try:
         await asyncio.to_thread(wait_for, lambda: len(acked) >= 30, 60, "writes before outage")

@@ -16,8 +16,7 @@ from shared.kernel.eventstore import EventStore
 from shared.platform import db
 from tests.support import pg
 from tests.support.apps import running, settings_for
-
-WEBHOOK_SECRET = "whsec-test-0123456789"
+from tests.support.registry import WEBHOOK_SECRET
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from fastapi import FastAPI
 
 from shared.http.auth import issue_token
 from shared.platform.config import Settings
@@ -34,6 +35,11 @@ def token(sub: str, *roles: str, ttl: timedelta = timedelta(hours=1)) -> str:
 def auth(sub: str, *roles: str) -> dict[str, str]:
     """Authorization header for a subject with roles."""
     return {"Authorization": f"Bearer {token(sub, *roles)}"}
+
+
+def app_of(client: httpx.AsyncClient) -> FastAPI:
+    """The app behind a client from `running`."""
+    return cast(FastAPI, vars(client)["app"])
 
 
 @asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -18,16 +19,13 @@ TEMPLATE = "aims_template"
 class Server:
     """A PostgreSQL server the tests may create databases on."""
 
-    admin_base: str  # superuser URL, database part replaced per database
-    app_user: str | None
+    admin_base: str  # superuser URL (with its password), database part replaced per database
+    app_base: str | None  # the services' role URL (with its password); None: use the admin's
     pg: embedded.EmbeddedPostgres | None = None
 
     def url(self, database: str, *, admin: bool = False) -> str:
-        parts = urlsplit(self.admin_base)
-        netloc = parts.netloc
-        if not admin and self.app_user:
-            netloc = self.app_user + "@" + netloc.split("@", 1)[-1]
-        return urlunsplit((parts.scheme, netloc, "/" + database, parts.query, ""))
+        parts = urlsplit(self.admin_base if admin or not self.app_base else self.app_base)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
 
 
 @dataclass
@@ -45,8 +43,9 @@ def start(tmp_dir: str) -> Server:
     if external:
         server = Server(db.plain_url(external), None)
     else:
-        pg = embedded.start(embedded.Path(tmp_dir) / "pg")
-        server = Server(pg.url(database="postgres"), embedded.APP_ROLE, pg)
+        # the same password-protected cluster as `aims up`'s: it creates the services' role
+        pg = embedded.start(Path(tmp_dir) / "pg")
+        server = Server(pg.url(database="postgres"), pg.url(embedded.APP_ROLE, "postgres"), pg)
     import asyncio
 
     asyncio.run(_template(server))
@@ -56,10 +55,6 @@ def start(tmp_dir: str) -> Server:
 async def _template(server: Server) -> None:
     conn = await asyncpg.connect(server.url("postgres", admin=True))
     try:
-        if server.app_user and not await conn.fetchval(
-            "SELECT 1 FROM pg_roles WHERE rolname = $1", server.app_user
-        ):
-            await conn.execute(f"CREATE ROLE {server.app_user} LOGIN")
         await conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
         await conn.execute(f"CREATE DATABASE {TEMPLATE}")
     finally:

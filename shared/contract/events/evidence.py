@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from shared.domain.aggregate import DomainEvent
 
@@ -136,3 +136,23 @@ class CheckpointSigned(DomainEvent):
     public_key: str
     signature: str
     key_id: str
+
+
+class LogCheckpointSigned(DomainEvent):
+    """A C2SP checkpoint of the Merkle tree over the first `tree_size` events, signed.
+
+    `note` is the whole signed note (tlog-checkpoint body and the log's Ed25519 signature
+    line); `head_hash` is the hash chain's value at `tree_size`, for the cheap row check.
+    """
+
+    tree_size: int
+    root_hash: str
+    origin: str
+    note: str
+    head_hash: str
+    signed_at: datetime
+    key_hash: str
+
+
+# All checkpoints are events of this one stream (a keyed read finds the newest).
+CHECKPOINT_STREAM = f"checkpoint-{uuid5(NAMESPACE_URL, 'aims:checkpoints')}"

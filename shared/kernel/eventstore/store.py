@@ -197,7 +197,7 @@ class EventStore:
                     )  # fmt: skip
                     rows.append((position, ev.id, req.stream_id, version, ev.type,
                                  ev.schema_version, data, meta, recorded_at, prev))  # fmt: skip
-                    existing[ev.id] = (req.stream_id, version, position)  # type: ignore[index]
+                    existing[eid_of(ev)] = (req.stream_id, version, position)
                 versions[req.stream_id] = version
                 results.append((req, AppendResult(req.stream_id, version, position, recorded_at)))
             if rows:
@@ -345,11 +345,18 @@ async def _stream_state(
     return versions, existing
 
 
+def eid_of(event: NewEvent) -> uuid.UUID:
+    """The id of an event about to be written (ids are filled in before any check)."""
+    if event.id is None:
+        raise ValueError("event id must be set before the write")
+    return event.id
+
+
 def _check(
     req: _Request, versions: dict[str, int], existing: dict[uuid.UUID, tuple[str, int, int]]
 ) -> AppendResult | Exception | None:
     """None when the request may be written; otherwise its result (replay) or its error."""
-    found = [existing.get(e.id) for e in req.events]  # type: ignore[arg-type]
+    found = [existing.get(eid_of(e)) for e in req.events]
     if all(found):
         if all(f[0] == req.stream_id for f in found if f):
             version, position = max((f[1], f[2]) for f in found if f)

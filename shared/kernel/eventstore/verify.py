@@ -24,7 +24,7 @@ async def rows(conn: asyncpg.Connection, after: int = 0) -> AsyncIterator[list[R
         )
         if not batch:
             return
-        yield [tuple(r) for r in batch]  # type: ignore[misc]
+        yield [tuple(r) for r in batch]
         after = batch[-1][0]
 
 

@@ -102,6 +102,18 @@ class Frontier:
         """Root hash of the current tree."""
         return _fold(self._hashes) if self._hashes else EMPTY_ROOT
 
+    def copy(self) -> Frontier:
+        """An independent frontier at the same size."""
+        other = Frontier()
+        other._hashes, other._size = list(self._hashes), self._size
+        return other
+
+
+def frontier_nodes(size: int) -> list[Node]:
+    """The perfect nodes `Frontier.from_nodes(size, ...)` and `root_at(size, ...)` ask for."""
+    _check_size(size)
+    return _range_nodes(0, size)
+
 
 def inclusion_nodes(index: int, size: int) -> list[Node]:
     """Every perfect node `inclusion_proof(index, size, ...)` will ask for, in call order."""

@@ -1,0 +1,171 @@
+"""The console's pages: each reads the services through the SDK and renders a template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import jwt
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from services.console.upstream import COOKIE, Aims, collect, explain, found, many
+from services.console.views import heat_map, history_rows, inventory_summary, soa_coverage, when
+from services.sdk import AimsError, AsyncAimsClient, ServiceUnreachable
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["when"] = when
+PAGE = 500  # items per request when a page shows a whole list
+TRAIL_TYPES = (
+    "SystemRegistered", "SystemStageChanged", "ModelVersionRegistered", "DeploymentDecisionMade",
+    "DeploymentRecorded", "RiskIdentified", "RiskTreatmentPlanned", "AcceptanceRequested",
+    "AcceptanceApproved", "AcceptanceRejected", "ImpactAssessmentApproved", "SoAEntrySet",
+    "EvidenceRecorded", "AuditPlanned", "FindingRaised", "NonconformityRaised",
+    "CorrectiveActionAdded", "NonconformityClosed", "ManagementReviewRecorded", "CheckpointSigned",
+    "LogCheckpointSigned",
+)  # fmt: skip
+
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+SIGN_IN: dict[int | str, dict[str, Any]] = {
+    303: {"description": "Not signed in, or the services refused the token: to `/login`"},
+}
+# Every page reads the services with the user's token; their refusals become error pages.
+UPSTREAM: dict[int | str, dict[str, Any]] = {
+    **SIGN_IN,
+    403: {"description": "The user's roles may not read this (an error page)", "content": HTML},
+    502: {"description": "A service failed or cannot be reached (an error page)",
+          "content": HTML},
+}  # fmt: skip
+TOKEN = r"^\s*[A-Za-z0-9._~+/=-]+\s*$"  # a bearer token (a JWT), pasted with stray blanks
+Text = Annotated[str, Query(max_length=200)]
+Cursor = Annotated[str, Query(max_length=512, description="`next_cursor` of the page before")]
+Time = Annotated[str, Query(
+    max_length=64, description="RFC 3339 time; the service checks it and the page shows why "
+    "one is refused, so a typing slip is not an error page",
+)]  # fmt: skip
+
+router = APIRouter(default_response_class=HTMLResponse)
+
+
+def who(token: str) -> dict[str, Any]:
+    """The subject and roles a token claims (for display; the services verify it)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {"sub": "?", "roles": []}
+    return {"sub": claims.get("sub", "?"), "roles": claims.get("roles", [])}
+
+
+def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    """A page of the console, with the navigation and the signed-in user."""
+    tok = request.cookies.get(COOKIE)
+    ctx = {"active": name.split(".")[0], "me": who(tok) if tok else None, **ctx}
+    return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+async def names(aims: AsyncAimsClient) -> dict[str, str]:
+    """AI system names by id (the pages show names, the API answers ids)."""
+    return {str(s["id"]): s["name"] for s in await collect(aims.systems(PAGE))}
+
+
+@router.get("/healthz", response_class=JSONResponse)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/login")
+async def login_form(request: Request, error: Text = "") -> HTMLResponse:
+    return render(request, "login.html", error=error)
+
+
+@router.post("/login", status_code=303, response_class=RedirectResponse, responses=SIGN_IN)
+async def login(token: Annotated[str, Form(max_length=8192, pattern=TOKEN)]) -> Response:
+    resp = RedirectResponse("/", status_code=303)
+    resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
+    return resp
+
+
+@router.post("/logout", status_code=303, response_class=RedirectResponse)
+async def logout() -> Response:
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(COOKIE)
+    return resp
+
+
+@router.get("/", responses=UPSTREAM)
+async def inventory(request: Request, aims: Aims) -> HTMLResponse:
+    systems = await collect(aims.systems(PAGE))
+    systems.sort(key=lambda s: s["name"].lower())
+    return render(request, "inventory.html", systems=systems,
+                  summary=inventory_summary(systems))  # fmt: skip
+
+
+@router.get("/systems/{system_id}", responses={
+    **UPSTREAM, 404: {"description": "No such AI system (an error page)", "content": HTML},
+})  # fmt: skip
+async def system(request: Request, system_id: UUID, aims: Aims, as_of: Time = "") -> HTMLResponse:
+    sid = str(system_id)
+    current = await found(aims.get_system(sid))
+    if current is None:
+        return render(request, "error.html", status_code=404, error="No such AI system.")
+    then, as_of_error = None, ""
+    if as_of:
+        try:
+            then = await found(aims.get_system(sid, as_of=as_of))
+        except (AimsError, ServiceUnreachable) as exc:
+            as_of_error = explain(exc)
+    rows = history_rows(await collect(aims.system_history(sid, PAGE)))
+    risks = await collect(aims.risks(sid, PAGE))
+    decided = [r for r in rows if r["type"] == "DeploymentDecisionMade"]
+    return render(request, "system.html", system=current, then=then, as_of=as_of,
+                  as_of_error=as_of_error, history=rows, risks=risks, heat=heat_map(risks),
+                  decisions=decided)  # fmt: skip
+
+
+@router.get("/risks", responses=UPSTREAM)
+async def risks(request: Request, aims: Aims) -> HTMLResponse:
+    all_risks = await collect(aims.risks(page_size=PAGE))
+    return render(request, "risks.html", heat=heat_map(all_risks), risks=all_risks,
+                  names=await names(aims))  # fmt: skip
+
+
+@router.get("/soa", responses=UPSTREAM)
+async def soa(request: Request, aims: Aims) -> HTMLResponse:
+    return render(request, "soa.html", **soa_coverage(await aims.soa()))
+
+
+@router.get("/decisions", responses=UPSTREAM)
+async def decisions(request: Request, aims: Aims) -> HTMLResponse:
+    trail = await aims.audit_trail_page(type="DeploymentDecisionMade", limit=100)
+    entries = list(trail.get("items", []))
+    ids = [str(e["stream_id"]).removeprefix("decision-") for e in entries]
+    made = await many(found(aims.deployment_decision(i)) for i in ids)
+    rows = [{**e, "d": d or {}} for e, d in zip(entries, made, strict=True)]
+    return render(request, "decisions.html", rows=rows, names=await names(aims))
+
+
+@router.get("/trail", responses=UPSTREAM)
+async def trail(
+    request: Request, aims: Aims, system_id: UUID | Literal[""] = "", actor: Text = "",
+    type: Text = "", frm: Time = "", to: Time = "", cursor: Cursor = "",
+) -> HTMLResponse:  # fmt: skip
+    sid = str(system_id)
+    filters = {"system_id": sid, "actor": actor, "type": type, "frm": frm, "to": to}
+    error, body = "", {}
+    try:
+        body = await aims.audit_trail_page(
+            system_id=sid or None, actor=actor or None, type=type or None,
+            frm=frm or None, to=to or None, cursor=cursor or None, limit=100,
+        )  # fmt: skip
+    except (AimsError, ServiceUnreachable) as exc:
+        error = explain(exc)
+    return render(request, "trail.html", entries=body.get("items", []), filters=filters,
+                  error=error, next_cursor=body.get("next_cursor"), names=await names(aims),
+                  types=TRAIL_TYPES)  # fmt: skip
+
+
+@router.get("/integrity", responses=UPSTREAM)
+async def integrity(request: Request, aims: Aims) -> HTMLResponse:
+    return render(request, "integrity.html", report=await aims.integrity())

@@ -1,0 +1,1 @@
+"""Aggregates of audits, nonconformities and management reviews (no HTTP, no SQL)."""

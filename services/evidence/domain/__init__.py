@@ -1,1 +1,0 @@
-"""The evidence service's domain: aggregates, commands and rules (no HTTP, no SQL)."""

@@ -1,0 +1,1 @@
+"""Integrity: chain verification, signed checkpoints, audit packs and their offline check."""

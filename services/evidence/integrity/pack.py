@@ -1,0 +1,505 @@
+"""The audit pack (aims-audit-pack/2): proofs, not vouching, in a zip written incrementally.
+
+Contents (verify_pack.py checks them):
+  events.jsonl      the selected events as CloudEvents 1.0 JSON, one per line, with the aims
+                    envelope as extension attributes and the exact stored data/metadata text
+  proofs.jsonl      per event, same order: {"position", "leaf": base64 canonical bytes,
+                    "hashes": RFC 9162 inclusion proof of leaf position - 1 in the tree of N}
+  checkpoint.txt    the log's signed C2SP checkpoint of size N, with witness cosignatures
+  consistency.json  consistency proofs between N and each witness's newest cosigned size
+  soa.json          the Statement of Applicability      } unverified context, from read
+  report.html       a human-readable trace of the system } models: no proof covers them
+  README.txt        how to verify the pack
+  manifest.json     sha256 and size of every file above; which are verified, which not
+
+Nothing is signed here. The server recomputes what it exports: each event's leaf is
+rebuilt from the row and its proof is checked against the signed root before it is
+written; a mismatch (an edited row, a wrong stored tree node) aborts the export. So the
+pack is O(k log n) bytes for k events, and a stored hash is never passed on unchecked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import tempfile
+import zipfile
+from collections.abc import AsyncIterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import chain
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID
+
+import asyncpg
+import orjson
+
+from services.evidence.integrity import report
+from services.evidence.integrity.signing import load_signer
+from services.evidence.integrity.verify_pack import (
+    CHECKPOINT,
+    CONSISTENCY,
+    CONTEXT_TYPES,
+    EVENTS,
+    MANIFEST,
+    PACK_FORMAT,
+    PROOFS,
+    README,
+    REPORT,
+    SOA,
+    UNVERIFIED_CONTEXT,
+    VERIFIED,
+    consistency_json,
+    envelope,
+    event_line,
+    proof_line,
+)
+from services.evidence.log import keys, signer
+from services.evidence.log import queries as log_queries
+from services.evidence.log.keys import LogKeys
+from shared.contract.annex_a import controls
+from shared.contract.events import CATEGORIES
+from shared.contract.events.evidence import CHECKPOINT_STREAM
+from shared.domain.errors import Conflict
+from shared.kernel.eventstore import EventStore
+from shared.kernel.eventstore.hashing import iso
+from shared.kernel.requestctx import Actor, RequestContext
+from shared.kernel.tlog import MAX_SIGNATURES, Checkpoint, NoteError, merkle, open_checkpoint
+from shared.kernel.tlog import store as tree
+from shared.platform import db
+from shared.platform.config import Settings
+
+BATCH = 2000
+COMPRESSLEVEL = 1  # deflate: level 1 is ~3x faster than the default 6, files ~12% larger
+SPOOL = 16 << 20  # proofs.jsonl waits in memory up to this size, then in a temporary file
+# Positions in windows of BATCH, not LIMIT: bounded work per query whatever the plan.
+# id::text is exactly str(UUID).
+_SELECT = (
+    "SELECT position, id::text, stream_id, version, type, schema_version, recorded_at,"
+    " data::text, metadata::text FROM events WHERE position > $1 AND position <= $2"
+)
+# A system's pack: events naming it, plus organisation-wide context (SoA, criteria, reviews).
+_FOR_SYSTEM = " AND (type = ANY($4) OR data->>'system_id' = $3 OR (data->'system_ids')::jsonb ? $3)"
+README_TEXT = """aims audit pack (format aims-audit-pack/2)
+
+Verify offline, with the log's public key: the verifier key line from
+GET /v1/log/public-key (or the PEM from GET /v1/checkpoints/public-key):
+
+    aims verify --pack THIS.zip --public-key log.pub [--witness-state DIR]
+
+What is proven (the files listed as "verified" in manifest.json):
+  checkpoint.txt    a C2SP signed note: the log's key signed the RFC 9162 Merkle root of
+                    its first N events (the signer recomputed it from the events first).
+  proofs.jsonl      for each exported event, its canonical bytes (the Merkle leaf) and an
+                    inclusion proof of that leaf at index position - 1 in the tree of N.
+  events.jsonl      each line is the CloudEvent of the leaf on the same line of
+                    proofs.jsonl; its fields rebuild those canonical bytes exactly.
+  consistency.json  consistency proofs from the checkpoints witnesses cosigned to N. With
+                    --witness-state (the directory `aims witness` keeps), the verifier
+                    checks that this pack's history extends the one your witness holds,
+                    so a rewrite of anything your witness saw is detected.
+
+A pack of the whole log holds every position 1..N, so nothing can be left out of it.
+A system's pack proves that each event in it is in the log; it cannot prove that no
+event of the system was left out (compare with an unfiltered pack).
+
+Not proven: soa.json and report.html are built from the service's read models, which
+whoever operates the database can change; manifest.json lists them as
+"unverified_context". The manifest is not signed: its hashes only show that the files
+are the ones written together.
+"""
+
+
+class PackRefused(Conflict):
+    """The log does not prove what the pack would say: nothing unproven is exported."""
+
+    code = "pack_refused"
+
+
+class _Sink:
+    """An unseekable file the zip writes into; the bytes are drained between batches."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, b: bytes) -> int:
+        self.chunks.append(bytes(b))
+        return len(b)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass  # the zip never closes a file it was handed; the chunks stay drainable
+
+    def drain(self) -> bytes:
+        out, self.chunks = b"".join(self.chunks), []
+        return out
+
+
+@dataclass
+class _Pack:
+    zf: zipfile.ZipFile
+    sink: _Sink
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    current: _Entry | None = None
+
+    def put(self, name: str, data: bytes) -> None:
+        self.zf.writestr(name, data)
+        self.files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+    def open(self, name: str) -> _Entry:
+        self.current = _Entry(self, name, self.zf.open(name, "w", force_zip64=True))
+        return self.current
+
+    async def abandon(self) -> None:
+        """Release an unfinished zip (its bytes are never sent)."""
+        entry, self.current = self.current, None
+        with suppress(Exception):
+            if entry is not None:
+                if entry.pending:
+                    await entry.pending
+                entry.f.close()
+            self.zf.close()
+
+
+@dataclass
+class _Entry:
+    pack: _Pack
+    name: str
+    f: IO[bytes]
+    digest: Any = field(default_factory=hashlib.sha256)
+    size: int = 0
+    pending: asyncio.Future[None] | None = None
+
+    def write(self, data: bytes) -> None:
+        self.f.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+
+    async def put(self, data: bytes) -> bytes:
+        """Start writing data on a worker thread (zlib and hashlib release the GIL, so it
+        overlaps reading the next batch); return the zip bytes finished so far."""
+        if self.pending:
+            await self.pending
+        done = self.pack.sink.drain()
+        self.pending = asyncio.get_running_loop().run_in_executor(None, self.write, data)
+        return done
+
+    async def close(self) -> None:
+        if self.pending:
+            await self.pending
+        self.f.close()
+        self.pack.current = None
+        self.pack.files[self.name] = {"sha256": self.digest.hexdigest(), "size": self.size}
+
+
+class _Lines:
+    """events.jsonl and proofs.jsonl, batch by batch, each event's leaf recomputed from its
+    row and its inclusion proof checked against the signed root before it is written.
+
+    What consecutive rows share is carried rather than recomputed: the text of a timestamp
+    and the envelope parsed from metadata (equal for the events of one append)."""
+
+    def __init__(self, trace: report.Trace, checkpoint: Checkpoint) -> None:
+        self.trace, self.size, self.root = trace, checkpoint.size, checkpoint.root_hash
+        self.count = 0
+        self.time: tuple[datetime | None, str] = (None, "")
+        self.meta: tuple[str | None, str, str] = (None, "", "")
+
+    def batch(self, rows: list[asyncpg.Record], proofs: list[list[bytes]]) -> tuple[
+        bytes, bytes]:  # fmt: skip
+        trace, full, size, root = self.trace, self.trace.full, self.size, self.root
+        ts, ts_text = self.time
+        meta_text, source, actor = self.meta
+        events, lines = [], []
+        for row, hashes in zip(rows, proofs, strict=True):
+            pos, eid, stream, ver, type_, sver, recorded_at, data, meta = row
+            if recorded_at != ts:
+                ts, ts_text = recorded_at, iso(recorded_at)
+            if meta != meta_text:
+                meta_text, (source, actor) = meta, envelope(meta)
+            leaf = tree.canonical_row(row, ts_text)
+            if not merkle.verify_inclusion(merkle.leaf_hash(leaf), pos - 1, size, hashes, root):
+                raise PackRefused(
+                    f"the event at position {pos}, as stored now, is not the leaf the signed"
+                    f" checkpoint of size {size} commits to (or a stored tree node is wrong):"
+                    " the log was altered after it was signed; nothing is exported. Run"
+                    " `aims verify` and investigate.", position=pos, tree_size=size,
+                )  # fmt: skip
+            events.append(event_line(pos, eid, stream, ver, type_, sver, ts_text, data, meta,
+                                     source, actor))  # fmt: skip
+            lines.append(proof_line(pos, leaf, hashes))
+            if type_ not in full:
+                trace.add(type_, ts_text, pos, actor, data)
+        self.time, self.meta = (ts, ts_text), (meta_text, source, actor)
+        self.count += len(rows)
+        trace.count(map(itemgetter(4), rows))
+        events.append(b"")
+        lines.append(b"")
+        return b"\n".join(events), b"\n".join(lines)
+
+
+async def _bounds(pool: asyncpg.Pool, frm: datetime | None, to: datetime | None) -> tuple[int, int]:
+    """The position range of a time range (recorded_at never decreases along the log)."""
+    lo = 0
+    if frm is not None:
+        lo = await pool.fetchval(
+            "SELECT coalesce(min(position), 1::bigint << 62) - 1 FROM events"
+            " WHERE recorded_at >= $1",
+            frm,
+        )
+    hi = await pool.fetchval(
+        "SELECT coalesce(max(position), 0) FROM events"
+        " WHERE ($1::timestamptz IS NULL OR recorded_at <= $1)",
+        to,
+    )
+    return int(lo), int(hi)
+
+
+@dataclass(frozen=True)
+class PackPlan:
+    """What a pack will hold: a position range within a signed checkpoint of size N."""
+
+    lo: int
+    hi: int
+    checkpoint: Checkpoint
+    note: str  # the signed note with the witnesses' cosignature lines
+    system_id: UUID | None = None
+    frm: datetime | None = None
+    to: datetime | None = None
+
+    @property
+    def tree_size(self) -> int:
+        return self.checkpoint.size
+
+
+async def plan_pack(
+    pool: asyncpg.Pool, store: EventStore, log: LogKeys, ctx: RequestContext, *,
+    system_id: UUID | None = None, frm: datetime | None = None, to: datetime | None = None,
+) -> PackPlan:  # fmt: skip
+    """Fix the range and its checkpoint: the latest one if it covers the range (checkpoint
+    records aside), else a new one (signed only after the signer's full verification); its
+    signature is re-checked with the configured key."""
+    lo, hi = await _bounds(pool, frm, to)
+    latest = await log_queries.latest_checkpoint(pool)
+    if latest is not None and not await _newer_events(pool, latest.tree_size, hi):
+        note = latest.note
+    else:
+        new, _ = await signer.sign_checkpoint(pool, store, log, ctx)
+        if new is None:
+            raise Conflict("the log is empty: nothing to export", code="empty_log")
+        note = str(new["note"])
+    try:
+        cp, _ = open_checkpoint(note, [log.verifier])
+    except NoteError as exc:
+        raise PackRefused(f"the log's latest checkpoint does not verify with the configured"
+                          f" key: {exc}") from exc  # fmt: skip
+    if cp.origin != log.signer.name:
+        raise PackRefused(f"the latest checkpoint is of log {cp.origin!r}, not {log.signer.name!r}")
+    cosignatures = [x for x in await log_queries.cosignature_lines(pool, cp.size) if x not in note]
+    del cosignatures[MAX_SIGNATURES - note.count("\n\u2014 ") :]  # what a note may carry
+    return PackPlan(lo, min(hi, cp.size), cp, note + "".join(cosignatures), system_id, frm, to)
+
+
+async def _newer_events(pool: asyncpg.Pool, size: int, hi: int) -> bool:
+    """Are there events in (size, hi] other than checkpoint records (a checkpoint's own
+    record always lies past the tree it signs, so it never needs a newer checkpoint)?"""
+    return bool(await pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE position > $1 AND position <= $2"
+        " AND stream_id <> $3)", size, hi, CHECKPOINT_STREAM,
+    ))  # fmt: skip
+
+
+async def pack_chunks(pool: asyncpg.Pool, log: LogKeys, plan: PackPlan) -> AsyncIterator[bytes]:
+    """The zip, chunk by chunk, in bounded memory. An export that stops (a refused proof,
+    a client gone) leaves the zip unfinished, so what was sent never verifies."""
+    sink = _Sink()
+    zf = zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL)
+    pack = _Pack(zf, sink)
+    try:
+        async for chunk in _members(pool, log, plan, pack):
+            yield chunk
+    except BaseException:
+        await pack.abandon()
+        raise
+
+
+async def _members(
+    pool: asyncpg.Pool, log: LogKeys, plan: PackPlan, pack: _Pack
+) -> AsyncIterator[bytes]:
+    """Write the members; proofs.jsonl is spooled (to disk when large) while events.jsonl
+    is written, since a zip is written one member at a time."""
+    cp, system_id, trace = plan.checkpoint, plan.system_id, report.Trace()
+    lines = _Lines(trace, cp)
+    sql = _SELECT + (_FOR_SYSTEM if system_id else "") + " ORDER BY position"
+    args: list[Any] = [str(system_id), list(CONTEXT_TYPES)] if system_id else []
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
+        async with pool.acquire() as conn:
+            if plan.hi > 0 and await tree.stored_size(conn) < cp.size:
+                await tree.extend(conn, cp.size)  # nodes only; every proof is checked below
+            entry = pack.open(EVENTS)
+            for after in range(plan.lo, plan.hi, BATCH):
+                rows = await conn.fetch(sql, after, min(after + BATCH, plan.hi), *args)
+                if rows:
+                    proofs = await _proofs(conn, [r[0] for r in rows], cp.size)
+                    events, proofs_text = lines.batch(rows, proofs)
+                    spool.write(proofs_text)
+                    yield await entry.put(events)
+            await entry.close()
+            entry = pack.open(PROOFS)
+            spool.seek(0)
+            while chunk := spool.read(1 << 20):
+                yield await entry.put(chunk)
+            await entry.close()
+            consistency = await _consistency(pool, conn, log, cp)
+            soa = await _soa(conn)
+            system = await conn.fetchrow(
+                "SELECT * FROM evidence_system WHERE system_id = $1", system_id
+            )
+    pack.put(CHECKPOINT, plan.note.encode())
+    pack.put(CONSISTENCY, consistency_json(consistency))
+    pack.put(SOA, orjson.dumps(soa, option=orjson.OPT_INDENT_2))
+    root = base64.b64encode(cp.root_hash).decode()
+    scope = {"system_id": system_id, "from": plan.frm, "to": plan.to, "events": lines.count,
+             "origin": cp.origin, "tree_size": cp.size, "root_hash": root}  # fmt: skip
+    pack.put(REPORT, report.render(trace, dict(system) if system else None, soa, scope))
+    pack.put(README, README_TEXT.encode())
+    manifest = orjson.dumps({
+        "format": PACK_FORMAT, "created_at": iso(datetime.now(UTC)), "origin": cp.origin,
+        "tree_size": cp.size, "root_hash": root,
+        "system_id": str(system_id) if system_id else None,
+        "from": iso(plan.frm) if plan.frm else None, "to": iso(plan.to) if plan.to else None,
+        "event_count": lines.count, "files": pack.files, "verified": list(VERIFIED),
+        "unverified_context": list(UNVERIFIED_CONTEXT),
+    }, option=orjson.OPT_INDENT_2)  # fmt: skip
+    pack.zf.writestr(MANIFEST, manifest)
+    pack.zf.close()
+    yield pack.sink.drain()
+
+
+async def _proofs(conn: asyncpg.Connection, positions: list[int], size: int) -> list[
+    list[bytes]]:  # fmt: skip
+    """RFC 9162 inclusion proofs of these positions in the tree of `size` leaves, from the
+    stored nodes fetched in one query. A proof lists the subtrees beside the leaf's path,
+    bottom first, and neighbouring leaves share most of them, so each subtree is folded
+    once per batch. Nothing here is trusted: every proof is checked against the signed
+    root before it is written (_Lines.batch)."""
+    paths = [_path(p - 1, size) for p in positions]
+    spans = {(lv, ix): [(lv, ix)] if (ix + 1) << lv <= size else _span(ix << lv, size)
+             for lv, ix in dict.fromkeys(chain.from_iterable(paths))}  # fmt: skip
+    wanted = list(dict.fromkeys(chain.from_iterable(spans.values())))
+    nodes = await tree.fetch_nodes(conn, wanted)
+    if len(nodes) != len(wanted):
+        missing = [w for w in wanted if w not in nodes][:3]
+        raise PackRefused(f"tree nodes missing from storage: {missing}; the checkpoint signer"
+                          " stores them again on its next pass")  # fmt: skip
+    value = {s: _fold([nodes[n] for n in span]) for s, span in spans.items()}
+    return [[value[s] for s in path] for path in paths]
+
+
+def _path(index: int, size: int) -> list[merkle.Node]:
+    """The subtrees beside leaf `index`'s path to the root (PATH of RFC 9162 2.1.3.1), as
+    (level, index), bottom first; a sibling wholly past the right edge does not exist."""
+    out, level = [], 0
+    while (1 << level) < size:
+        sibling = (index >> level) ^ 1
+        if sibling << level < size:
+            out.append((level, sibling))
+        level += 1
+    return out
+
+
+def _span(begin: int, end: int) -> list[merkle.Node]:
+    """The perfect nodes covering [begin, end), largest first (a subtree that sticks out
+    past the right edge is the fold of these)."""
+    out, width = [], end - begin
+    for level in reversed(range(width.bit_length())):
+        if width >> level & 1:
+            out.append((level, begin >> level))
+            begin += 1 << level
+    return out
+
+
+def _fold(hashes: list[bytes]) -> bytes:
+    """The root of consecutive perfect subtrees, largest first."""
+    h = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        h = merkle.node_hash(left, h)
+    return h
+
+
+async def _consistency(
+    pool: asyncpg.Pool, conn: asyncpg.Connection, log: LogKeys, cp: Checkpoint
+) -> list[tuple[int, int, Sequence[bytes]]]:
+    """Consistency proofs between N and each witness's newest cosigned size, each checked
+    against the two signed roots before it is exported."""
+    proofs: list[tuple[int, int, Sequence[bytes]]] = []
+    for size in await log_queries.witnessed_sizes(pool):
+        if size in (0, cp.size):
+            continue
+        note = await log_queries.checkpoint_of_size(pool, size)
+        if note is None:
+            continue  # no signed root to check it against: not exported
+        try:
+            other, _ = open_checkpoint(note, [log.verifier])
+        except NoteError as exc:
+            raise PackRefused(f"the checkpoint of size {size} does not verify: {exc}") from exc
+        (m, root_m), (n, root_n) = sorted([(size, other.root_hash), (cp.size, cp.root_hash)])
+        hashes = await tree.consistency(conn, m, n)
+        if not merkle.verify_consistency(m, n, root_m, root_n, hashes):
+            raise PackRefused(
+                f"the signed trees of sizes {m} and {n} are not consistent: the log was"
+                " rewritten; nothing is exported", first=m, second=n,
+            )  # fmt: skip
+        proofs.append((m, n, hashes))
+    return proofs
+
+
+async def _soa(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every Annex A control with its SoA row (or `not_set`)."""
+    rows = {r["control_id"]: dict(r) for r in await conn.fetch("SELECT * FROM evidence_soa")}
+    out = []
+    for c in controls().values():
+        row = rows.get(c.id) or {"status": "not_set", "applicable": None, "justification": ""}
+        out.append({"control_id": c.id, "title": c.title, "group": c.group_title,
+                    **{k: v for k, v in row.items() if k != "control_id"}})  # fmt: skip
+    return out
+
+
+async def write_pack(
+    pool: asyncpg.Pool, out: IO[bytes], store: EventStore, log: LogKeys, ctx: RequestContext,
+    *, system_id: UUID | None = None, frm: datetime | None = None, to: datetime | None = None,
+) -> None:  # fmt: skip
+    """Write an audit pack to a binary file (used by `aims export` and benchmarks)."""
+    plan = await plan_pack(pool, store, log, ctx, system_id=system_id, frm=frm, to=to)
+    async for chunk in pack_chunks(pool, log, plan):
+        out.write(chunk)
+
+
+async def export_file(
+    database_url: str, path: Path, key_path: Path, *, origin: str | None = None,
+    witness_keys: Sequence[str] = (), system_id: UUID | None = None,
+    frm: datetime | None = None, to: datetime | None = None, actor: str = "aims-cli",
+) -> None:  # fmt: skip
+    """Write a pack to `path` atomically, straight from the database (`aims export`); the
+    log's origin defaults to the configured AIMS_LOG_ORIGIN."""
+    settings = Settings()
+    settings.log_origin = origin or settings.log_origin
+    settings.witness_keys = " ".join(witness_keys) or settings.witness_keys
+    log = keys.build(load_signer(key_path).key, settings)
+    pool = await db.create_pool(database_url, size=3, timeout=60)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        store = EventStore(pool, categories=CATEGORIES["evidence"])
+        ctx = RequestContext(actor=Actor(actor, frozenset({"auditor"})), service="evidence")
+        with tmp.open("wb") as out:
+            await write_pack(pool, out, store, log, ctx, system_id=system_id, frm=frm, to=to)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        await pool.close()

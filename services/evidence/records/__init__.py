@@ -1,0 +1,1 @@
+"""Evidence records: JSON or uploaded, stored by hash, superseded never edited, downloadable."""

@@ -1,0 +1,30 @@
+"""Read-side SQL of evidence records: the filtered list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+
+from shared.http.pagination import Page, keyset_page
+
+
+async def list_evidence(
+    pool: asyncpg.Pool, *, system_id: UUID | None, control_id: str | None,
+    risk_id: UUID | None, kind: str | None, include_superseded: bool, cursor: str | None,
+    limit: int,
+) -> Page:  # fmt: skip
+    """Evidence, newest first, each with its status and download link."""
+    page = await keyset_page(pool, "evidence_evidence", [
+        ("{} = ANY(system_ids)", system_id), ("{} = ANY(control_ids)", control_id),
+        ("{} = ANY(risk_ids)", risk_id), ("kind = {}", kind),
+        ("superseded_by IS NULL", None if include_superseded else ...),
+    ], cursor=cursor, limit=limit)  # fmt: skip
+    now = datetime.now(UTC)
+    for item in page.items:
+        valid = item["valid_until"]
+        item["status"] = ("superseded" if item["superseded_by"] else
+                          "expired" if valid and valid <= now else "current")  # fmt: skip
+        item["content_url"] = f"/v1/evidence/{item['id']}/content" if item["stored"] else None
+    return page

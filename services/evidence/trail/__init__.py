@@ -1,0 +1,1 @@
+"""Audit trail: every decision of the three services, with actor, basis and links."""

@@ -1,0 +1,129 @@
+"""How each event reads in the audit trail: a one-line summary, its basis and its links."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import uid
+
+_SUMMARIES = {
+    "SystemRegistered": "registered AI system '{name}' (owner {owner}, tier {eu_ai_act_tier})",
+    "SystemUpdated": "changed {changes}",
+    "SystemOwnerAssigned": "owner {previous_owner} -> {owner}",
+    "SystemStageChanged": "lifecycle {frm} -> {to}: {reason}",
+    "SystemRetired": "retired: {reason}",
+    "ModelVersionRegistered": "model version {name} {version} ({digest})",
+    "DeploymentDecisionMade": "gate: {decision} {model_version} to {environment} ({mode})",
+    "DeploymentRecorded": "deployed {model_version} to {environment}",
+    "RiskCriteriaSet": "risk criteria version {criteria_version} (appetite {appetite})",
+    "RiskIdentified": "identified risk '{title}' ({level}, owner {owner})",
+    "RiskAssessed": "re-assessed risk: {level}",
+    "RiskTreatmentPlanned": "treatment {option} with controls {controls}",
+    "RiskTreatmentCompleted": "treatment completed",
+    "ResidualRiskAssessed": "residual risk {level}",
+    "RiskClosed": "risk closed: {reason}",
+    "AcceptanceRequested": "acceptance of a {level} risk requested by {requested_by}",
+    "AcceptanceApproved": "risk acceptance approved by {approved_by} until {expires_at}",
+    "AcceptanceRejected": "risk acceptance rejected by {rejected_by}",
+    "AcceptanceVoided": "risk acceptance void: {reason}",
+    "ImpactAssessmentDrafted": "impact assessment drafted by {author}",
+    "ImpactAssessmentRevised": "impact assessment revised",
+    "ImpactAssessmentSubmitted": "impact assessment submitted by {submitted_by}",
+    "ImpactAssessmentApproved": "impact assessment approved by {approved_by}",
+    "ImpactAssessmentReviewDue": "impact assessment review due: {reason}",
+    "SoAEntrySet": "SoA {control_id}: applicable={applicable}, {status}",
+    "EvidenceRecorded": "evidence '{title}' ({kind}) for controls {control_ids}",
+    "EvidenceSuperseded": "evidence superseded by {superseded_by}",
+    "AuditPlanned": "audit '{title}' planned, auditors {auditors}",
+    "FindingRaised": "finding {kind} against {reference}: {description}",
+    "AuditCompleted": "audit completed by {completed_by}",
+    "NonconformityRaised": "nonconformity '{title}' raised, owner {owner}",
+    "ContainmentRecorded": "containment: {action}",
+    "RootCauseRecorded": "root cause: {root_cause}",
+    "CorrectiveActionAdded": "corrective action for {owner} due {due}: {description}",
+    "CorrectiveActionCompleted": "corrective action completed",
+    "NonconformityClosed": "nonconformity closed by {closed_by} (effective={effective})",
+    "ManagementReviewRecorded": "management review held {held_on}, {attendees}",
+    "CheckpointSigned": "checkpoint signed at position {position} (key {key_id})",
+    "LogCheckpointSigned": "checkpoint of the log's first {tree_size} events signed ({origin})",
+}
+_BASIS_KEYS = ("risk_version", "policy_version", "policy_hash", "criteria_version")
+MAX_SUMMARY = 300
+
+
+class _Fields(dict[str, Any]):
+    """The event's fields as text, converted only when the template names them."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self.data = data
+
+    def __missing__(self, key: str) -> str:
+        return _text(self.data[key]) if key in self.data else "?"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(_text, value)) or "none"
+    if isinstance(value, dict):
+        return ", ".join(value) or "nothing"
+    return str(value)
+
+
+def summary(type_: str, data: dict[str, Any]) -> str:
+    """A short human sentence for an event (types added later read as their name)."""
+    template = _SUMMARIES.get(type_)
+    if template is None:
+        return type_
+    text = template.format_map(_Fields(data))
+    return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
+
+
+def system_ids(data: dict[str, Any]) -> list[UUID]:
+    """The AI systems an event is about."""
+    found = [data.get("system_id"), *(data.get("system_ids") or [])]
+    out: list[UUID] = []
+    for value in found:
+        try:
+            sid = uid(str(value)) if value else None
+        except ValueError:
+            sid = None
+        if sid is not None and sid not in out:
+            out.append(sid)
+    return out
+
+
+def basis(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What a decision relied on: its recorded basis, or the versions it was bound to."""
+    if isinstance(data.get("basis"), dict) and data["basis"]:
+        recorded: dict[str, Any] = data["basis"]
+        return recorded
+    found = {k: data[k] for k in _BASIS_KEYS if k in data}
+    return found or None
+
+
+_LINK_SUFFIXES, _LINK_KEYS = ("_id", "_ids"), frozenset({"supersedes", "superseded_by"})
+
+
+def links(e: StoredEvent) -> dict[str, Any]:
+    """Ids of the entities an event connects (systems, risks, decisions, findings...)."""
+    out: dict[str, Any] = {"stream": e.stream_id}
+    for k, v in e.data.items():
+        if v and (k.endswith(_LINK_SUFFIXES) or k in _LINK_KEYS):
+            out[k] = v
+    return out
+
+
+def actor(e: StoredEvent) -> str:
+    a = (e.metadata or {}).get("actor") or {}
+    return str(a.get("sub") or "unknown")
+
+
+def row(e: StoredEvent) -> tuple[Any, ...]:
+    """The audit-trail row of an event."""
+    return (
+        e.position, e.id, e.type, e.stream_id, actor(e), str(e.metadata.get("source") or ""),
+        e.recorded_at, summary(e.type, e.data), system_ids(e.data), basis(e.data), links(e),
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""The deployment gate: the policy, its rules and facts, decisions and deployments."""

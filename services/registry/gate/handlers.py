@@ -1,0 +1,77 @@
+"""Deployment gate handlers: read the facts through one port, decide, save (one commit each)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+from uuid import UUID
+
+from services.registry.gate.commands import DecideDeployment, RecordDeployment
+from services.registry.gate.domain import DeploymentDecision, GateConfig, GateFacts, SystemView
+from shared.domain.errors import Conflict
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import AppendResult, StreamNotFound
+from shared.kernel.requestctx import RequestContext
+
+
+class GateFactsPort(Protocol):
+    """Where the gate reads what it decides on; `gate.queries.ProjectedFacts` implements it."""
+
+    async def of_system(
+        self, system_id: UUID, model_version: str | None = None
+    ) -> GateFacts | None:
+        """The system (from its stream) and its facts; None when the system does not exist."""
+        ...
+
+    async def of_view(self, system: SystemView) -> GateFacts:
+        """The facts about a system the caller has already loaded."""
+        ...
+
+    async def logged_versions(self, streams: Sequence[str]) -> dict[str, int]:
+        """The version each stream has in the log itself (absent streams are 0)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The gate as the handlers use it: its configuration and the port its facts come from."""
+
+    config: GateConfig
+    facts: GateFactsPort
+
+
+async def decide_deployment(
+    cmd: DecideDeployment, ctx: RequestContext, repo: Repository, gate: Gate
+) -> tuple[DeploymentDecision, AppendResult]:
+    """Answer "may this version go to this environment?" and record the answer."""
+    facts = await gate.facts.of_system(cmd.system_id, cmd.model_version)
+    decision = DeploymentDecision.ask(
+        ctx.new_id("decision"), system_id=cmd.system_id, model_version=cmd.model_version,
+        environment=cmd.environment, facts=facts, gate=gate.config, now=datetime.now(UTC),
+    )  # fmt: skip
+    return decision, await repo.save(decision, ctx, expected_version=0)
+
+
+async def record_deployment(
+    cmd: RecordDeployment, ctx: RequestContext, repo: Repository, gate: Gate
+) -> tuple[DeploymentDecision, AppendResult]:
+    """Record a deployment citing a decision that still holds (else Conflict with why).
+
+    Call it once the gate facts have caught up with the log, so a fact that appeared
+    after the decision (a new risk, say) shows up in the re-evaluated basis.
+    """
+    try:
+        decision = await repo.load(DeploymentDecision, cmd.decision_id)
+    except StreamNotFound:
+        raise Conflict(
+            f"no deployment decision {cmd.decision_id}", code="decision_unknown"
+        ) from None
+    facts = await gate.facts.of_system(decision.system_id, decision.model_version)
+    logged = await gate.facts.logged_versions(list(decision.basis.get("streams", {})))
+    decision.cite(
+        by=ctx.actor.sub, notes=cmd.notes, now=datetime.now(UTC), gate=gate.config, facts=facts,
+        logged=logged, target=cmd.target(),
+    )  # fmt: skip
+    return decision, await repo.save(decision, ctx)

@@ -1,0 +1,150 @@
+"""The registry's own copy of the risk and evidence facts its gates need.
+
+The gate never calls another service: this projection folds the risk, acceptance,
+impact, SoA, criteria and evidence events of the shared log into one row per stream
+(per stream and system for evidence linked to several systems; per control for SoA
+rows). Every event of those streams moves the row's `version` to the stream's version,
+even types the fold does not know, so a decision's basis (stream -> version) can later
+be compared with the log itself. One indexed query reads all facts of a system
+(`gate.queries.ProjectedFacts`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import orjson
+
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Projection, uid
+
+NAME = "registry.gate_facts"
+CATEGORIES = frozenset({"risk", "acceptance", "impact", "evidence", "soa", "criteria"})
+_LOAD = (
+    "SELECT key, system_id, kind, stream_id, version, position, data FROM registry_gate_fact"
+    " WHERE stream_id = ANY($1::text[]) OR key = ANY($2::text[])"
+)
+_STORE = (
+    "INSERT INTO registry_gate_fact (key, system_id, kind, stream_id, version, position, data)"
+    " SELECT k, s, kd, st, v, p, d::jsonb FROM unnest($1::text[], $2::uuid[], $3::text[],"
+    " $4::text[], $5::int[], $6::bigint[], $7::text[]) AS u(k, s, kd, st, v, p, d)"
+    " ON CONFLICT (key) DO UPDATE SET system_id = EXCLUDED.system_id,"
+    " version = EXCLUDED.version, position = EXCLUDED.position, data = EXCLUDED.data"
+)
+_STATUS = {
+    "AcceptanceRequested": "requested", "AcceptanceApproved": "approved",
+    "AcceptanceRejected": "rejected", "AcceptanceVoided": "voided",
+    "ImpactAssessmentDrafted": "draft", "ImpactAssessmentRevised": "draft",
+    "ImpactAssessmentSubmitted": "submitted", "ImpactAssessmentApproved": "approved",
+    "ImpactAssessmentReviewDue": "review_due",
+}  # fmt: skip
+
+
+def fold(e: StoredEvent) -> tuple[str, str, list[str | None], dict[str, Any]] | None:
+    """(kind, key prefix, system ids, data patch) of an event, None for a version bump only."""
+    d, v = e.data, e.version
+    system = [d.get("system_id")]
+    match e.type:
+        case "RiskCriteriaSet":
+            keep = ("criteria_version", "levels", "appetite")
+            return "criteria", "criteria", [None], {k: d[k] for k in keep}
+        case "RiskIdentified":
+            patch = {"risk_id": d["risk_id"], "title": d["title"], "level": d["level"],
+                     "residual_level": None, "closed": False, "material_version": v}  # fmt: skip
+            return "risk", e.stream_id, system, patch
+        case "RiskAssessed":
+            return "risk", e.stream_id, system, {"level": d["level"], "material_version": v}
+        case "ResidualRiskAssessed":
+            return "risk", e.stream_id, system, {"residual_level": d["level"],
+                                                 "material_version": v}  # fmt: skip
+        case "RiskTreatmentPlanned":
+            return "risk", e.stream_id, system, {"material_version": v}
+        case "RiskClosed":
+            return "risk", e.stream_id, system, {"closed": True}
+        case t if t.startswith("Acceptance") and t in _STATUS:
+            patch = {"status": _STATUS[t], "risk_id": d["risk_id"]}
+            patch |= {k: d[k] for k in ("risk_version", "expires_at", "reason") if k in d}
+            return "acceptance", e.stream_id, system, patch
+        case t if t.startswith("ImpactAssessment") and t in _STATUS:
+            return "impact", e.stream_id, system, {"status": _STATUS[t]}
+        case "SoAEntrySet":
+            patch = {k: d.get(k) for k in ("control_id", "applicable", "deployment_gate")}
+            return "soa", f"soa/{d['control_id']}", [None], patch
+        case "EvidenceRecorded":
+            patch = {"evidence_id": d["evidence_id"], "control_ids": d.get("control_ids", []),
+                     "valid_until": d.get("valid_until"), "superseded": False}  # fmt: skip
+            return "evidence", e.stream_id, list(d.get("system_ids") or []), patch
+    return None
+
+
+class GateFactsProjection(Projection):
+    """Folds other services' gate-relevant events into `registry_gate_fact`.
+
+    A batch is folded in memory: the rows its events can touch (by key, or by stream for
+    the version bump and supersession) are read once, every event is applied to them in
+    log order exactly as the row-at-a-time statements would, and the changed rows are
+    written back in one statement.
+    """
+
+    name = NAME
+    tables = ("registry_gate_fact",)
+    types = None  # every event type of the categories it follows, including future ones
+
+    async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
+        await self.handle_batch([e], conn)
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        steps = [(e, fold(e)) for e in events if e.category in CATEGORIES]
+        if not steps:
+            return
+        keys: set[str] = set()
+        streams: set[str] = set()
+        for e, folded in steps:
+            streams.add(e.stream_id)
+            if folded is not None:
+                keys.update(_keys(folded))
+            if e.type == "EvidenceRecorded" and e.data.get("supersedes"):
+                streams.add(f"evidence-{e.data['supersedes']}")
+        rows: dict[str, list[Any]] = {}
+        by_stream: dict[str, list[list[Any]]] = {}
+        for r in await conn.fetch(_LOAD, sorted(streams), sorted(keys)):
+            row = [r["key"], r["system_id"], r["kind"], r["stream_id"], r["version"],
+                   r["position"], dict(r["data"])]  # fmt: skip
+            rows[row[0]] = row
+            by_stream.setdefault(row[3], []).append(row)
+        dirty: dict[str, list[Any]] = {}
+        for e, folded in steps:
+            if folded is not None:
+                kind, _, systems, patch = folded
+                for key, s in zip(_keys(folded), systems, strict=True):
+                    system_id = uid(s) if s else None
+                    if key not in rows:
+                        rows[key] = [key, system_id, kind, e.stream_id, e.version, e.position, {}]
+                        by_stream.setdefault(e.stream_id, []).append(rows[key])
+                    row = rows[key]
+                    row[1], row[6] = system_id, row[6] | patch
+                    dirty[key] = row
+            superseded = None
+            if e.type == "EvidenceSuperseded":
+                superseded = e.stream_id
+            elif e.type == "EvidenceRecorded" and e.data.get("supersedes"):
+                superseded = f"evidence-{e.data['supersedes']}"
+            if superseded is not None:
+                for row in by_stream.get(superseded, ()):
+                    row[6] = row[6] | {"superseded": True}
+                    dirty[row[0]] = row
+            for row in by_stream.get(e.stream_id, ()):
+                row[4], row[5] = e.version, e.position
+                dirty[row[0]] = row
+        if dirty:
+            cols = list(zip(*dirty.values(), strict=True))
+            await conn.execute(
+                _STORE, list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]),
+                list(cols[4]), list(cols[5]), [orjson.dumps(d).decode() for d in cols[6]],
+            )  # fmt: skip
+
+
+def _keys(folded: tuple[str, str, list[str | None], dict[str, Any]]) -> list[str]:
+    kind, prefix, systems, _ = folded
+    return [f"{prefix}/{s}" for s in systems] if kind == "evidence" else [prefix] * len(systems)

@@ -1,0 +1,1 @@
+"""The MLflow model-registry webhook: signature check, payload translation, dedup."""

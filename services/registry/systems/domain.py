@@ -1,0 +1,197 @@
+"""The AI system aggregate: inventory entry, lifecycle stage and model versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.registry.gate.domain import (
+    Evaluation,
+    GateFacts,
+    GateNotSatisfied,
+    GatePolicy,
+    ModelVersionView,
+    SystemView,
+    evaluate,
+)
+from shared.contract.events.registry import (
+    ModelVersionAliasSet,
+    ModelVersionRegistered,
+    ModelVersionTagSet,
+    Stage,
+    SystemOwnerAssigned,
+    SystemRegistered,
+    SystemRetired,
+    SystemStageChanged,
+    SystemUpdated,
+)
+from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.errors import Conflict, NotFound
+
+# Changes that call for a new risk or impact assessment (8.2-8.4: "on significant change").
+SIGNIFICANT = frozenset({"eu_ai_act_tier", "purpose", "intended_use", "provider_role"})
+
+
+@dataclass
+class ModelVersion:
+    """A model version registered for a system."""
+
+    id: UUID
+    name: str
+    version: str
+    digest: str
+    source_uri: str
+    source: str = "api"
+    run_id: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AISystem(Aggregate):
+    category = "system"
+    name: str = ""
+    purpose: str = ""
+    owner: str = ""
+    provider_role: str = ""
+    eu_ai_act_tier: str = "unassessed"
+    intended_use: str = ""
+    tags: list[str] = field(default_factory=list)
+    mlflow_model_names: list[str] = field(default_factory=list)
+    stage: Stage = "inception"
+    model_versions: list[ModelVersion] = field(default_factory=list)
+
+    @classmethod
+    def register(cls, id: UUID, **fields: Any) -> AISystem:
+        """A new inventory entry at the inception stage."""
+        system = cls(id)
+        system._emit(SystemRegistered(system_id=id, **fields))
+        return system
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Change inventory fields; an owner change is its own event (5.3 accountability)."""
+        self._not_retired()
+        owner = changes.pop("owner", None)
+        if owner is not None and owner != self.owner:
+            self._emit(SystemOwnerAssigned(system_id=self.id, owner=owner,
+                                           previous_owner=self.owner))  # fmt: skip
+        changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if changed:
+            significant = bool(SIGNIFICANT & changed.keys())
+            self._emit(SystemUpdated(system_id=self.id, changes=changed, significant=significant))
+
+    def check_move(self, to: Stage, policy: GatePolicy) -> None:
+        """Refuse a move the lifecycle does not allow from the current stage."""
+        if to == self.stage:
+            raise Conflict(f"the system is already at stage {to}", code="same_stage")
+        if not policy.allows(self.stage, to):
+            allowed = ", ".join(policy.transitions.get(self.stage, ())) or "none"
+            raise Conflict(
+                f"cannot move from {self.stage} to {to}; allowed: {allowed}",
+                code="invalid_transition", allowed=list(policy.transitions.get(self.stage, ())),
+            )  # fmt: skip
+
+    def move(
+        self, to: Stage, reason: str, policy: GatePolicy, facts: GateFacts, now: datetime
+    ) -> None:
+        """Move to another stage when the policy allows it and the facts satisfy its gate."""
+        self.transition(to, reason, policy, evaluate(policy.gate(to), facts, now))
+
+    def transition(self, to: Stage, reason: str, policy: GatePolicy, gate: Evaluation) -> None:
+        """Move to another stage when the policy allows it and its gate is satisfied."""
+        self.check_move(to, policy)
+        if not gate.satisfied:
+            raise GateNotSatisfied(to, gate.reasons)
+        self._emit(SystemStageChanged(
+            system_id=self.id, frm=self.stage, to=to, reason=reason,
+            policy_version=policy.version, policy_hash=policy.sha256, basis=gate.basis(),
+        ))  # fmt: skip
+        if to == "retired":
+            self._emit(SystemRetired(system_id=self.id, reason=reason))
+
+    def add_model_version(self, id: UUID, **fields: Any) -> tuple[ModelVersion, bool]:
+        """Register a model version; the same digest (or name and version) again is a no-op."""
+        self._not_retired()
+        digest, name, version = fields["digest"], fields["name"], fields["version"]
+        for mv in self.model_versions:
+            if digest and mv.digest == digest:
+                return mv, False
+            if (mv.name, mv.version) == (name, version):
+                if not digest or not mv.digest:
+                    return mv, False
+                raise Conflict(
+                    f"{name} version {version} is already registered with another digest",
+                    code="model_version_conflict", model_version_id=str(mv.id),
+                )  # fmt: skip
+        self._emit(ModelVersionRegistered(system_id=self.id, model_version_id=id, **fields))
+        return self.model_versions[-1], True
+
+    def tag_model_version(self, name: str, version: str, key: str, value: str) -> None:
+        """Record a tag set on one of the system's model versions."""
+        mv = self._version(name, version)
+        if mv.tags.get(key) != value:
+            self._emit(ModelVersionTagSet(system_id=self.id, model_version_id=mv.id, name=name,
+                                          version=version, key=key, value=value))  # fmt: skip
+
+    def alias_model_version(self, name: str, version: str, alias: str) -> None:
+        """Record an alias pointed at one of the system's model versions."""
+        mv = self._version(name, version)
+        if alias not in mv.aliases:
+            self._emit(ModelVersionAliasSet(system_id=self.id, model_version_id=mv.id,
+                                            name=name, version=version, alias=alias))  # fmt: skip
+
+    def view(self) -> SystemView:
+        """What the gates read about this system."""
+        return SystemView(
+            self.id, self.stream_id, self.version, self.stage, self.eu_ai_act_tier,
+            self.intended_use,
+            [ModelVersionView(m.id, m.name, m.version, m.digest) for m in self.model_versions],
+        )  # fmt: skip
+
+    def _not_retired(self) -> None:
+        if self.stage == "retired":
+            raise Conflict("a retired system cannot change", code="retired")
+
+    def _version(self, name: str, version: str) -> ModelVersion:
+        for mv in self.model_versions:
+            if (mv.name, mv.version) == (name, version):
+                return mv
+        raise NotFound(f"{name} version {version} is not registered for this system")
+
+    def apply(self, event: DomainEvent) -> None:
+        match event:
+            case SystemRegistered():
+                fields = event.model_dump(exclude={"system_id"})
+                for k, v in fields.items():
+                    setattr(self, k, list(v) if isinstance(v, list) else v)
+            case SystemUpdated():
+                for k, v in event.changes.items():
+                    setattr(self, k, v)
+            case SystemOwnerAssigned():
+                self.owner = event.owner
+            case SystemStageChanged():
+                self.stage = event.to
+            case ModelVersionRegistered():
+                fields = event.model_dump(exclude={"system_id", "model_version_id"})
+                self.model_versions.append(ModelVersion(event.model_version_id, **fields))
+            case ModelVersionTagSet():
+                self._version(event.name, event.version).tags[event.key] = event.value
+            case ModelVersionAliasSet():
+                for mv in self.model_versions:  # an alias points at one version at a time
+                    if mv.name == event.name and event.alias in mv.aliases:
+                        mv.aliases.remove(event.alias)
+                self._version(event.name, event.version).aliases.append(event.alias)
+            case SystemRetired():
+                pass
+
+
+def refuse_claimed(taken: Mapping[str, UUID]) -> None:
+    """Refuse MLflow names another system already claims (one system per registered model)."""
+    if taken:
+        raise Conflict(
+            f"MLflow model names already claimed: {', '.join(sorted(taken))}",
+            code="model_name_claimed", claimed_by={n: str(s) for n, s in taken.items()},
+        )  # fmt: skip

@@ -1,0 +1,90 @@
+"""Inventory command handlers: load, decide, save (one commit point each)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.registry.gate.handlers import Gate
+from services.registry.systems import queries
+from services.registry.systems.commands import (
+    RegisterModelVersion,
+    RegisterSystem,
+    TransitionSystem,
+    UpdateSystem,
+)
+from services.registry.systems.domain import AISystem, ModelVersion, refuse_claimed
+from shared.domain.repository import Repository
+from shared.kernel.eventstore import AppendResult
+from shared.kernel.requestctx import RequestContext
+
+NO_SYSTEM = UUID(int=0)  # claims checked for a system that does not exist yet
+
+
+async def register_system(
+    cmd: RegisterSystem, ctx: RequestContext, repo: Repository, pool: asyncpg.Pool
+) -> tuple[AISystem, AppendResult]:
+    """Register a new AI system; its MLflow names must be unclaimed."""
+    refuse_claimed(await queries.claimed_elsewhere(pool, cmd.mlflow_model_names, NO_SYSTEM))
+    system = AISystem.register(
+        ctx.new_id("system"), name=cmd.name, purpose=cmd.purpose, owner=cmd.owner,
+        provider_role=cmd.provider_role, eu_ai_act_tier=cmd.eu_ai_act_tier,
+        intended_use=cmd.intended_use, tags=list(cmd.tags),
+        mlflow_model_names=list(cmd.mlflow_model_names),
+    )  # fmt: skip
+    return system, await repo.save(system, ctx, expected_version=0)
+
+
+async def update_system(
+    cmd: UpdateSystem, ctx: RequestContext, repo: Repository, pool: asyncpg.Pool
+) -> tuple[AISystem, AppendResult | None]:
+    """Change inventory fields (optimistic concurrency via If-Match); no change, no result."""
+    changes = _changes(cmd)
+    names = changes.get("mlflow_model_names", [])
+    refuse_claimed(await queries.claimed_elsewhere(pool, names, cmd.system_id))
+    system = await repo.load(AISystem, cmd.system_id)
+    system.update(changes)
+    if not system.pending:
+        return system, None
+    return system, await repo.save(system, ctx, expected_version=cmd.expected_version)
+
+
+def _changes(cmd: UpdateSystem) -> dict[str, Any]:
+    """The fields the command sets, named as the aggregate and its events name them."""
+    fields = {
+        "name": cmd.name, "purpose": cmd.purpose, "owner": cmd.owner,
+        "provider_role": cmd.provider_role, "eu_ai_act_tier": cmd.eu_ai_act_tier,
+        "intended_use": cmd.intended_use,
+        "tags": None if cmd.tags is None else list(cmd.tags),
+        "mlflow_model_names": (
+            None if cmd.mlflow_model_names is None else list(cmd.mlflow_model_names)
+        ),
+    }  # fmt: skip
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+async def transition_system(
+    cmd: TransitionSystem, ctx: RequestContext, repo: Repository, gate: Gate
+) -> tuple[AISystem, AppendResult]:
+    """Move a system to another lifecycle stage; raises GateNotSatisfied with what is missing."""
+    system = await repo.load(AISystem, cmd.system_id)
+    facts = await gate.facts.of_view(system.view())
+    system.move(cmd.to, cmd.reason, gate.config.policy, facts, datetime.now(UTC))
+    return system, await repo.save(system, ctx, expected_version=cmd.expected_version)
+
+
+async def register_model_version(
+    cmd: RegisterModelVersion, ctx: RequestContext, repo: Repository
+) -> tuple[AISystem, ModelVersion, AppendResult | None]:
+    """Register a model version; the same digest again returns the existing one (no result)."""
+    system = await repo.load(AISystem, cmd.system_id)
+    mv, created = system.add_model_version(
+        ctx.new_id("model-version"), name=cmd.name, version=cmd.version, digest=cmd.digest,
+        source_uri=cmd.source_uri,
+    )  # fmt: skip
+    if not created:
+        return system, mv, None
+    return system, mv, await repo.save(system, ctx)

@@ -1,1 +1,0 @@
-"""The risk service's domain: aggregates, commands and rules (no HTTP, no SQL)."""

@@ -1,0 +1,1 @@
+"""Posture: what the deployment gate and dashboards read about one AI system."""

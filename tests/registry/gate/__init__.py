@@ -1,0 +1,1 @@
+"""Deployment gate tests: rules, policy, decisions, and the gate over HTTP."""

@@ -1,0 +1,1 @@
+"""MLflow webhook tests: signatures, redeliveries, claims, and a real MLflow server."""

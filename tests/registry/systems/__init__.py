@@ -1,0 +1,1 @@
+"""Inventory tests: the AI system aggregate, its routes, lifecycle transitions."""

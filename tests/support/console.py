@@ -1,0 +1,103 @@
+"""The three services (and the console) as real processes on a database of their own.
+
+The fixtures `stack` and `module_stack` are imported by the conftest of each test folder
+that talks to real processes (tests/console, tests/sdk, tests/cli).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.support import pg
+from tests.support.apps import SECRET
+from tests.support.procs import free_port, spawn
+
+SERVICES = ("registry", "risk", "evidence")
+
+
+@dataclass
+class Stack:
+    """Running service processes and how to reach them."""
+
+    database: pg.Database
+    data_dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {s: self.url(s) for s in SERVICES}
+
+    def env(self) -> dict[str, str]:
+        """Environment of an `aims` command that talks to this stack."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
+        env.update(AIMS_JWT_SECRET=SECRET, AIMS_DATA_DIR=str(self.data_dir),
+                   AIMS_HOST="127.0.0.1")  # fmt: skip
+        env.update({f"AIMS_{s.upper()}_PORT": str(p) for s, p in self.ports.items()})
+        return env
+
+    def start_console(self) -> None:
+        port = free_port()
+        self.ports["console"] = port
+        self.procs.append(spawn(
+            "console", self.database.url, port, self.data_dir,
+            AIMS_REGISTRY_URL=self.url("registry"), AIMS_RISK_URL=self.url("risk"),
+            AIMS_EVIDENCE_URL=self.url("evidence"),
+        ))  # fmt: skip
+
+    def aims(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the `aims` command against this stack."""
+        return subprocess.run([sys.executable, "-m", "services.cli.main", *args], env=self.env(),
+                              capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def start_stack(database: pg.Database, data_dir: Path) -> Stack:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(database, data_dir)
+    try:
+        for s in SERVICES:
+            stack.ports[s] = free_port()
+            stack.procs.append(spawn(s, database.url, stack.ports[s], data_dir))
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+@pytest.fixture
+def stack(database: pg.Database, tmp_path: Path) -> Iterator[Stack]:
+    """The three services on this test's fresh database."""
+    s = start_stack(database, tmp_path / "data")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def module_stack(pg_server: pg.Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The three services on a database of this module's own."""
+    database = asyncio.run(pg.create_database(pg_server))
+    s = start_stack(database, tmp_path_factory.mktemp("stack") / "data")
+    yield s
+    s.stop()
+    asyncio.run(pg.drop_database(pg_server, database))

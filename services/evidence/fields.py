@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -14,8 +13,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    WithJsonSchema,
 )
+
+from shared.http.fields import Instant
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -40,25 +40,8 @@ def _not_a_number(value: Any) -> Any:
 Time = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(utc)]
 Day = Annotated[date, BeforeValidator(_not_a_number)]
 
-# A date-time as text (RFC 3339; a missing zone reads as UTC, a missing time as midnight),
-# never a number of seconds.
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?"
-)
-
-
-def _date_time_text(value: Any) -> Any:
-    if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
-        raise ValueError("expected an RFC 3339 date-time such as 2025-01-31T12:00:00Z")
-    return value
-
-
-QueryTime = Annotated[
-    datetime,
-    BeforeValidator(_date_time_text),
-    AfterValidator(utc),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
+# Times in queries: RFC 3339 with an offset (shared by every service).
+QueryTime = Instant
 
 
 class In(BaseModel):

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
-    WithJsonSchema,
 )
+
+from shared.http.fields import Instant
 
 # Surrounding white space is dropped. It is the white space of JSON Schema's (ECMA-262)
 # `\s`, so the documented limits and what the service accepts agree exactly: the lengths
@@ -57,29 +55,7 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# A date-time as text (RFC 3339; a missing zone reads as UTC), never a number of seconds.
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})?"
-)
-
-
-def _date_time_text(value: Any) -> Any:
-    if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
-        raise ValueError("expected an RFC 3339 date-time such as 2025-01-31T12:00:00Z")
-    return value
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-# `?as_of=`: the state as it was at this instant.
 AsOf = Annotated[
-    datetime | None,
-    BeforeValidator(_date_time_text),
-    AfterValidator(_utc),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
+    Instant | None,
     Query(description="the state as it was at this instant (RFC 3339 date-time)"),
 ]

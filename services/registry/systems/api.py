@@ -13,7 +13,6 @@ from services.registry.systems.domain import AISystem
 from services.registry.systems.schemas import (
     History,
     HistoryEntry,
-    Instant,
     ModelVersionIn,
     ModelVersionOut,
     SystemIn,
@@ -24,6 +23,7 @@ from services.registry.systems.schemas import (
 )
 from shared.contract.events.registry import Stage, Tier
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, written
+from shared.http.fields import Instant
 from shared.http.pagination import Cursor, Page
 
 router = APIRouter(tags=["systems"])

@@ -99,10 +99,10 @@ async def run(quick: bool) -> dict[str, Any]:
                     }
                 # The signer's pass: the first one stores the tree, later ones compare with it.
                 phase["tlog_first_pass"] = await _measure(
-                    lambda: tlog.full_pass(pg.app_url, store_nodes=True)
+                    lambda: tlog.full_pass(pg.app_url, pg.tmp / "signing.pem", store_nodes=True)
                 )
                 phase["tlog_signer_pass"] = await _measure(
-                    lambda: tlog.full_pass(pg.app_url, store_nodes=False)
+                    lambda: tlog.full_pass(pg.app_url, pg.tmp / "signing.pem", store_nodes=False)
                 )
                 phase["tlog_proofs"] = await tlog.proofs(pg.app_url, quick)
                 phase["export"] = await _measure(lambda: export_pack(pg))

@@ -5,25 +5,28 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 import asyncpg
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.common import latency_summary
+from services.evidence.integrity.signing import load_signer
 from shared.contract.events.evidence import CHECKPOINT_STREAM
 from shared.kernel.tlog import Signer
 from shared.kernel.tlog import store as tree
 from shared.kernel.tlog.audit import audit
+from shared.platform.config import Settings
 
 SAMPLES = 300
 
 
-async def full_pass(url: str, *, store_nodes: bool) -> dict[str, Any]:
-    """What the signer runs before every signature: chain, leaves, nodes, checkpoints."""
+async def full_pass(url: str, key_path: Path, *, store_nodes: bool) -> dict[str, Any]:
+    """What the signer runs before every signature: chain, leaves, nodes, checkpoints (the
+    export signs with the key at `key_path`, so its checkpoints verify here too)."""
     conn = await asyncpg.connect(url)
     try:
-        verifier = Signer("bench.local/log", Ed25519PrivateKey.generate()).verifier()
+        verifier = Signer(Settings().log_origin, load_signer(key_path).key).verifier()
         report = await audit(conn, verifier, CHECKPOINT_STREAM, store_nodes=store_nodes)
         return {"ok": report.ok, "events": report.head_position, "new_nodes": report.new_nodes}
     finally:

@@ -5,6 +5,8 @@ Contents (verify_pack.py checks them):
                     envelope as extension attributes and the exact stored data/metadata text
   proofs.jsonl      per event, same order: {"position", "leaf": base64 canonical bytes,
                     "hashes": RFC 9162 inclusion proof of leaf position - 1 in the tree of N}
+                    (a pack of the whole tree, positions 1..N, carries no per-event proofs:
+                    its leaves rebuild the signed root)
   checkpoint.txt    the log's signed C2SP checkpoint of size N, with witness cosignatures
   consistency.json  consistency proofs between N and each witness's newest cosigned size
   soa.json          the Statement of Applicability      } unverified context, from read
@@ -68,7 +70,14 @@ from shared.domain.errors import Conflict
 from shared.kernel.eventstore import EventStore
 from shared.kernel.eventstore.hashing import iso
 from shared.kernel.requestctx import Actor, RequestContext
-from shared.kernel.tlog import MAX_SIGNATURES, Checkpoint, NoteError, merkle, open_checkpoint
+from shared.kernel.tlog import (
+    MAX_SIGNATURES,
+    Checkpoint,
+    Frontier,
+    NoteError,
+    merkle,
+    open_checkpoint,
+)
 from shared.kernel.tlog import store as tree
 from shared.platform import db
 from shared.platform.config import Settings
@@ -95,7 +104,8 @@ What is proven (the files listed as "verified" in manifest.json):
   checkpoint.txt    a C2SP signed note: the log's key signed the RFC 9162 Merkle root of
                     its first N events (the signer recomputed it from the events first).
   proofs.jsonl      for each exported event, its canonical bytes (the Merkle leaf) and an
-                    inclusion proof of that leaf at index position - 1 in the tree of N.
+                    inclusion proof of that leaf at index position - 1 in the tree of N
+                    (none in a pack of the whole log: all N leaves rebuild the root).
   events.jsonl      each line is the CloudEvent of the leaf on the same line of
                     proofs.jsonl; its fields rebuild those canonical bytes exactly.
   consistency.json  consistency proofs from the checkpoints witnesses cosigned to N. With
@@ -205,8 +215,11 @@ class _Lines:
     What consecutive rows share is carried rather than recomputed: the text of a timestamp
     and the envelope parsed from metadata (equal for the events of one append)."""
 
-    def __init__(self, trace: report.Trace, checkpoint: Checkpoint) -> None:
+    def __init__(self, trace: report.Trace, checkpoint: Checkpoint, whole: bool) -> None:
         self.trace, self.size, self.root = trace, checkpoint.size, checkpoint.root_hash
+        # A pack of the whole tree proves itself: its leaves rebuild the signed root, so
+        # its events carry no per-event proofs (O(n) bytes instead of O(n log n)).
+        self.whole = Frontier() if whole else None
         self.count = 0
         self.time: tuple[datetime | None, str] = (None, "")
         self.meta: tuple[str | None, str, str] = (None, "", "")
@@ -224,7 +237,9 @@ class _Lines:
             if meta != meta_text:
                 meta_text, (source, actor) = meta, envelope(meta)
             leaf = tree.canonical_row(row, ts_text)
-            if not merkle.verify_inclusion(merkle.leaf_hash(leaf), pos - 1, size, hashes, root):
+            if self.whole is not None:
+                self.whole.append(merkle.leaf_hash(leaf))
+            elif not merkle.verify_inclusion(merkle.leaf_hash(leaf), pos - 1, size, hashes, root):
                 raise PackRefused(
                     f"the event at position {pos}, as stored now, is not the leaf the signed"
                     f" checkpoint of size {size} commits to (or a stored tree node is wrong):"
@@ -242,6 +257,18 @@ class _Lines:
         events.append(b"")
         lines.append(b"")
         return b"\n".join(events), b"\n".join(lines)
+
+    def check_whole(self) -> None:
+        """A whole-tree pack: the leaves written rebuild exactly the signed root."""
+        if self.whole is not None and (
+            self.whole.size != self.size or self.whole.root() != self.root
+        ):
+            raise PackRefused(
+                f"the {self.whole.size} events as stored now do not rebuild the root the"
+                f" checkpoint of size {self.size} signed: the log was altered after it was"
+                " signed; nothing is exported. Run `aims verify` and investigate.",
+                tree_size=self.size,
+            )  # fmt: skip
 
 
 async def _bounds(pool: asyncpg.Pool, frm: datetime | None, to: datetime | None) -> tuple[int, int]:
@@ -335,7 +362,8 @@ async def _members(
     """Write the members; proofs.jsonl is spooled (to disk when large) while events.jsonl
     is written, since a zip is written one member at a time."""
     cp, system_id, trace = plan.checkpoint, plan.system_id, report.Trace()
-    lines = _Lines(trace, cp)
+    whole = system_id is None and plan.lo == 0 and plan.hi == cp.size
+    lines = _Lines(trace, cp, whole)
     sql = _SELECT + (_FOR_SYSTEM if system_id else "") + " ORDER BY position"
     args: list[Any] = [str(system_id), list(CONTEXT_TYPES)] if system_id else []
     with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
@@ -346,10 +374,14 @@ async def _members(
             for after in range(plan.lo, plan.hi, BATCH):
                 rows = await conn.fetch(sql, after, min(after + BATCH, plan.hi), *args)
                 if rows:
-                    proofs = await _proofs(conn, [r[0] for r in rows], cp.size)
+                    proofs = (
+                        [[] for _ in rows] if whole
+                        else await _proofs(conn, [r[0] for r in rows], cp.size)
+                    )  # fmt: skip
                     events, proofs_text = lines.batch(rows, proofs)
                     spool.write(proofs_text)
                     yield await entry.put(events)
+            lines.check_whole()
             await entry.close()
             entry = pack.open(PROOFS)
             spool.seek(0)

@@ -54,7 +54,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
-from shared.kernel.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
+from shared.kernel.tlog.merkle import Frontier, leaf_hash, verify_consistency, verify_inclusion
 from shared.kernel.tlog.note import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
@@ -566,6 +566,9 @@ def _events(
     events, proofs = _Lines(zf, infos[EVENTS]), _Lines(zf, infos[PROOFS])
     system_id, size, root = manifest["system_id"], cp.size, cp.root_hash
     count, last, first = 0, 0, 0
+    # A pack of the whole tree carries no per-event proofs: its leaves, positions 1..N in
+    # order, must rebuild the signed root. Any proof line in it, or a gap, fails.
+    whole: Frontier | None = None
     for eline, pline in zip_longest(events, proofs):
         line = count + 1
         if eline is None or pline is None:
@@ -575,7 +578,14 @@ def _events(
         if not last < position <= size:
             raise PackError(f"{PROOFS} line {line}: position {position} is not after {last}"
                             f" and within the tree of size {size}")  # fmt: skip
-        if not verify_inclusion(leaf_hash(leaf), position - 1, size, hashes, root):
+        if line == 1 and not hashes and size > 1:
+            whole = Frontier()
+        if whole is not None:
+            if hashes or position != line:
+                raise PackError(f"{PROOFS} line {line}: a whole-tree pack holds positions"
+                                " 1..N in order and no per-event proofs")  # fmt: skip
+            whole.append(leaf_hash(leaf))
+        elif not verify_inclusion(leaf_hash(leaf), position - 1, size, hashes, root):
             raise PackError(f"{PROOFS} position {position}: the inclusion proof does not"
                             f" place this leaf in the signed tree of size {size}")  # fmt: skip
         type_, data = _event(eline, line, position, leaf)
@@ -589,6 +599,9 @@ def _events(
                                 f" name system {system_id}")  # fmt: skip
         first = first or position
         count, last = line, position
+    if whole is not None and (whole.size != size or whole.root() != root):
+        raise PackError(f"the {whole.size} leaves of this whole-tree pack do not rebuild the"
+                        f" signed root of the tree of size {size}")  # fmt: skip
     _matches_manifest(manifest, EVENTS, events.digest.hexdigest(), events.size)
     _matches_manifest(manifest, PROOFS, proofs.digest.hexdigest(), proofs.size)
     if count != manifest["event_count"]:

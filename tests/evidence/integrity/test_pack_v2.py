@@ -240,7 +240,9 @@ async def test_an_unfiltered_pack_holds_every_position_and_verifies(scenario):
         "manifest.json": json.dumps(manifest).encode(),
     }, fix_manifest=True)  # fmt: skip
     bad = verify_pack(io.BytesIO(cut), line)
-    assert _refused(bad, "leaves out positions")
+    assert _refused(bad, "whole-tree pack holds positions 1..N in order")
+    # a whole-tree pack carries no per-event proofs: its leaves rebuild the signed root
+    assert all(json.loads(x)["hashes"] == [] for x in proofs)
 
 
 async def test_event_lines_parse_as_cloudevents(scenario):

@@ -20,6 +20,8 @@ GOALS = [
     ("replay >= 0.5x raw read", "replay_vs_raw_read", ">=", 0.5),
     ("verification >= 0.5x raw read", "verify_vs_raw_read", ">=", 0.5),
     ("export >= 0.5x raw read", "export_vs_raw_read", ">=", 0.5),
+    ("inclusion proof p99 < 5 ms at the largest log", "inclusion_proof_p99", "<", 5.0),
+    ("consistency proof p99 < 5 ms at the largest log", "consistency_proof_p99", "<", 5.0),
     ("projection lag p99 < 250 ms", "projection_lag_p99", "<", 250.0),
     ("gate >= 0.5x trivial endpoint", "gate_vs_trivial", ">=", 0.5),
     ("audit trail p99 < 5x point lookup", "audit_trail_vs_point_lookup", "<", 5.0),
@@ -60,12 +62,15 @@ def summarise(r: dict[str, Any]) -> None:
         "audit_trail_p99": audit.get("audit_trail_actor_time", {}).get("p99_ms"),
         "point_lookup_p99": audit.get("point_lookup", {}).get("p99_ms"),
         "system_history_p99": audit.get("system_history", {}).get("p99_ms"),
+        **_proof_p99(r.get("history")),
     }
     lat = r["latency_ms"]
     values = {
         **r["ratios"], "projection_lag_p99": lat["projection_lag_p99"],
         "audit_trail_vs_point_lookup": _div(lat["audit_trail_p99"], lat["point_lookup_p99"]),
         "history_vs_point_lookup": _div(lat["system_history_p99"], lat["point_lookup_p99"]),
+        "inclusion_proof_p99": lat["inclusion_proof_p99"],
+        "consistency_proof_p99": lat["consistency_proof_p99"],
     }  # fmt: skip
     r["goals"] = []
     for goal, key, op, limit in GOALS:
@@ -135,10 +140,18 @@ def _cell(c: dict[str, Any]) -> str:
     return f"{c['events_per_s']:,.0f} ({_fmt(c['p50_ms'])}/{_fmt(c['p99_ms'])})"
 
 
+def _proof_p99(h: dict[str, Any] | None) -> dict[str, Any]:
+    """Proof latency p99 at the largest log the history benchmark reached."""
+    phases = list(((h or {}).get("sizes") or {}).values())
+    proofs = (phases[-1].get("tlog_proofs") or {}) if phases else {}
+    return {f"{kind}_proof_p99": (proofs.get(kind) or {}).get("p99_ms")
+            for kind in ("inclusion", "consistency")}  # fmt: skip
+
+
 def _history_md(h: dict[str, Any] | None) -> list[str]:
     if not h:
         return []
-    ops = ("raw_read", "replay", "verify", "export")
+    ops = ("raw_read", "replay", "verify", "export", "tlog_signer_pass")
     out = [
         "",
         "## Reading the log (events/s, peak RSS growth MiB)",
@@ -159,6 +172,15 @@ def _history_md(h: dict[str, Any] | None) -> list[str]:
             )
         out.append(f"| {phase['events']:,} | {_fmt(phase['load_events_per_s'])} | "
                    + " | ".join(cells) + " |")  # fmt: skip
+    out += ["", "tlog_signer_pass: the checkpoint signer's full pass (chain, leaves, stored"
+            " tree nodes, every checkpoint).", "",
+            "| events | inclusion proof p50 / p99 ms | consistency proof p50 / p99 ms |",
+            "| --- | --- | --- |"]  # fmt: skip
+    for phase in h["sizes"].values():
+        proofs = phase.get("tlog_proofs") or {}
+        inc, con = proofs.get("inclusion") or {}, proofs.get("consistency") or {}
+        out.append(f"| {phase['events']:,} | {_fmt(inc.get('p50_ms'))} / {_fmt(inc.get('p99_ms'))}"
+                   f" | {_fmt(con.get('p50_ms'))} / {_fmt(con.get('p99_ms'))} |")  # fmt: skip
     for phase in h["sizes"].values():
         for op in ops:
             note = phase[op].get("skipped") or phase[op].get("error")

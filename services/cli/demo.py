@@ -364,7 +364,8 @@ class Demo:
         action = done["corrective_actions"][-1]["id"]
         self.api.post(owner, "evidence", f"{base}/corrective-actions/{action}/complete",
                       "nc-monitoring-ca-done")  # fmt: skip
-        self.api.post(AUDITOR, "evidence", base + "/close", "nc-monitoring-close", {
+        # Closed by someone who neither raised it (the auditor) nor owns it or its action.
+        self.api.post(RISK_OFFICER, "evidence", base + "/close", "nc-monitoring-close", {
             "effectiveness_review": "Alerts fired correctly in two incidents since; effective.",
             "effective": True,
         })  # fmt: skip

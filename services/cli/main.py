@@ -50,12 +50,17 @@ def token(
     role: Annotated[list[str], typer.Option(help="a role; repeat for several")],
     ttl: Annotated[str, typer.Option(help="lifetime, e.g. 30m, 8h, 7d")] = "8h",
 ) -> None:
-    """Print a bearer token signed with this deployment's key."""
+    """Print a bearer token signed with this deployment's key (subject case-folded)."""
     unknown = sorted(set(role) - set(auth.ROLES))
     if unknown:
         fail(f"unknown role {', '.join(unknown)}; roles are {', '.join(auth.ROLES)}")
-    key = auth.ensure_key(get_settings())
-    print(auth.issue_token(key, sub, role, parse_ttl(ttl)))
+    lifetime = parse_ttl(ttl)
+    if lifetime > auth.MAX_TTL:
+        fail(f"--ttl {ttl}: tokens live at most 24h; issue a new one when it expires")
+    try:
+        print(auth.issue_token(auth.ensure_key(get_settings()), sub, role, lifetime))
+    except (ValueError, RuntimeError) as exc:
+        fail(str(exc))
 
 
 def _port_free(host: str, port: int) -> bool:

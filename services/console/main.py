@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from services.console.routes import render, router
+from services.console.security import SecurityHeaders
 from services.console.upstream import COOKIE, Unauthorized, client, connect, explain
 from services.sdk import AimsError, ServiceUnreachable
 from shared.http.problems import allowed_methods
@@ -29,6 +30,7 @@ def create(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="aims console", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(router)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from services.console.security import same_origin, served_over_https
 from services.console.upstream import COOKIE, Aims, collect, explain, found, many
 from services.console.views import heat_map, history_rows, inventory_summary, soa_coverage, when
 from services.sdk import AimsError, AsyncAimsClient, ServiceUnreachable
+from shared.http.problems import problem_response
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["when"] = when
@@ -80,17 +82,26 @@ async def login_form(request: Request, error: Text = "") -> HTMLResponse:
     return render(request, "login.html", error=error)
 
 
-@router.post("/login", status_code=303, response_class=RedirectResponse, responses=SIGN_IN)
-async def login(token: Annotated[str, Form(max_length=8192, pattern=TOKEN)]) -> Response:
+@router.post("/login", status_code=303, response_class=RedirectResponse, responses={
+    **SIGN_IN, 403: {"description": "Posted from another origin (login CSRF): refused"},
+})  # fmt: skip
+async def login(
+    request: Request, token: Annotated[str, Form(max_length=8192, pattern=TOKEN)]
+) -> Response:
+    if not same_origin(request):
+        return problem_response(403, "sign-in is accepted only from the console's own page",
+                                code="cross_origin")  # fmt: skip
     resp = RedirectResponse("/", status_code=303)
-    resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
+    resp.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
+                    secure=served_over_https(request))  # fmt: skip
     return resp
 
 
 @router.post("/logout", status_code=303, response_class=RedirectResponse)
-async def logout() -> Response:
+async def logout(request: Request) -> Response:
     resp = RedirectResponse("/login", status_code=303)
-    resp.delete_cookie(COOKIE)
+    resp.delete_cookie(COOKIE, httponly=True, samesite="strict",
+                       secure=served_over_https(request))  # fmt: skip
     return resp
 
 
@@ -168,4 +179,11 @@ async def trail(
 
 @router.get("/integrity", responses=UPSTREAM)
 async def integrity(request: Request, aims: Aims) -> HTMLResponse:
-    return render(request, "integrity.html", report=await aims.integrity())
+    try:
+        report = await aims.integrity()
+    except AimsError as exc:
+        if exc.status != 403:
+            raise
+        # Verifying the log is for auditors and admins: say so instead of an error page.
+        return render(request, "integrity.html", report=None)
+    return render(request, "integrity.html", report=report)

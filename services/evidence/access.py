@@ -30,11 +30,11 @@ ACCESS: AccessTable = {
     ("GET", "/v1/management-reviews"): ANY_ROLE,
     ("GET", "/v1/management-reviews/{review_id}"): ANY_ROLE,
     ("GET", "/v1/audit-trail"): ANY_ROLE,
-    ("GET", "/v1/integrity"): ANY_ROLE,
+    ("GET", "/v1/integrity"): AUDITORS,
     ("POST", "/v1/checkpoints"): AUDITORS,
     ("GET", "/v1/checkpoints/latest"): ANY_ROLE,
     ("GET", "/v1/checkpoints/public-key"): ANY_ROLE,
-    ("GET", "/v1/exports/audit-pack"): ANY_ROLE,
+    ("GET", "/v1/exports/audit-pack"): AUDITORS,
     ("GET", "/v1/log/entries"): AUDITORS,
     ("GET", "/v1/log/proofs/inclusion"): AUDITORS,
 }

@@ -10,13 +10,18 @@ from pathlib import Path
 
 import jwt
 from fastapi import Request
+from starlette.applications import Starlette
 
+from shared.http import oidc
 from shared.kernel.requestctx import Actor
 from shared.platform.config import Settings
 
 ROLES = ("admin", "system_owner", "risk_officer", "approver", "mlops", "auditor", "viewer")
 ANY_ROLE = frozenset(ROLES)
 ALGORITHM = "HS256"
+AUDIENCE = "aims"  # the `aud` of every embedded token
+MAX_TTL = timedelta(hours=24)
+MIN_SECRET_LENGTH = 32
 
 # (METHOD, route path template) -> roles allowed. One table per service is the single
 # source of truth for who may call what; a route missing from its table is refused.
@@ -42,7 +47,7 @@ def roles(*names: str) -> frozenset[str]:
 def ensure_key(settings: Settings) -> str:
     """The signing secret: AIMS_JWT_SECRET, else the key file (created 0600 when absent)."""
     if settings.jwt_secret:
-        return settings.jwt_secret
+        return checked_secret(settings.jwt_secret, "AIMS_JWT_SECRET")
     path = settings.jwt_key_path
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,13 +58,30 @@ def ensure_key(settings: Settings) -> str:
 
 
 def read_key(path: Path) -> str:
-    return path.read_text().strip()
+    return checked_secret(path.read_text().strip(), str(path))
+
+
+def checked_secret(secret: str, source: str) -> str:
+    """`secret` if long enough to sign with; RuntimeError naming `source` otherwise."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise RuntimeError(
+            f"{source} is {len(secret)} characters; a JWT secret needs at least "
+            f"{MIN_SECRET_LENGTH} (`openssl rand -base64 48` makes one)"
+        )
+    return secret
 
 
 def load_key(settings: Settings) -> str:
-    """The signing secret for a running service (never creates one)."""
+    """The signing secret for a running service (never creates one).
+
+    With AIMS_OIDC_ISSUER set, the OIDC settings are checked instead and the key is a
+    throwaway: embedded tokens are then never accepted.
+    """
+    if settings.oidc_issuer:
+        oidc.check_settings(settings, ANY_ROLE)
+        return secrets.token_urlsafe(48)
     if settings.jwt_secret:
-        return settings.jwt_secret
+        return checked_secret(settings.jwt_secret, "AIMS_JWT_SECRET")
     if not settings.jwt_key_path.exists():
         raise RuntimeError(
             f"no JWT key: set AIMS_JWT_SECRET or create {settings.jwt_key_path} (aims up does)"
@@ -67,19 +89,34 @@ def load_key(settings: Settings) -> str:
     return read_key(settings.jwt_key_path)
 
 
+def normalise_subject(sub: str) -> str:
+    """One spelling per person: trimmed and case-folded (`Erin ` and `erin` are one)."""
+    return sub.strip().casefold()
+
+
 def issue_token(key: str, sub: str, role_names: list[str], ttl: timedelta) -> str:
-    """A signed token with `sub`, `roles`, `iat` and `exp`."""
+    """A signed token with `sub`, `roles`, `aud`, `iat`, `exp`; Value/RuntimeError if refused."""
+    checked_secret(key, "the signing key")
+    subject = normalise_subject(sub)
+    if not subject:
+        raise ValueError("the subject is empty")
+    if not timedelta(0) < ttl <= MAX_TTL:
+        raise ValueError("a token's lifetime must be more than 0 and at most 24h")
     now = datetime.now(UTC)
-    claims = {"sub": sub, "roles": sorted(roles(*role_names)), "iat": now, "exp": now + ttl}
+    claims = {
+        "sub": subject, "roles": sorted(roles(*role_names)), "aud": AUDIENCE,
+        "iat": now, "exp": now + ttl,
+    }  # fmt: skip
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
 def decode_token(key: str, token: str) -> Actor:
-    """The actor of a valid token; AuthError(401) for anything else."""
+    """The actor of a valid embedded token; AuthError(401) for anything else."""
     try:
         claims = jwt.decode(
-            token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "roles"]}
-        )
+            token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
+            options={"require": ["sub", "exp", "roles", "aud"]},
+        )  # fmt: skip
     except jwt.ExpiredSignatureError as exc:
         raise AuthError(401, "token expired") from exc
     except jwt.InvalidTokenError as exc:
@@ -87,9 +124,10 @@ def decode_token(key: str, token: str) -> Actor:
     granted = claims.get("roles")
     if not isinstance(granted, list) or not all(isinstance(r, str) for r in granted):
         raise AuthError(401, "invalid token: roles must be a list of names")
-    if not isinstance(claims["sub"], str) or not claims["sub"]:
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not normalise_subject(sub):
         raise AuthError(401, "invalid token: empty subject")
-    return Actor(claims["sub"], frozenset(granted) & ANY_ROLE)
+    return Actor(normalise_subject(sub), frozenset(granted) & ANY_ROLE)
 
 
 def bearer(request: Request) -> str:
@@ -101,12 +139,47 @@ def bearer(request: Request) -> str:
 
 
 def authenticate(request: Request) -> Actor:
-    """The caller of this request (cached on the request)."""
+    """The caller of this request (cached on the request; see `authenticate_async`)."""
     actor = getattr(request.state, "actor", None)
     if actor is None:
+        if _oidc(request.app) is not None:  # access_control verified it already on every route
+            raise AuthError(401, "not authenticated")
         actor = decode_token(request.app.state.jwt_key, bearer(request))
         request.state.actor = actor
     return actor
+
+
+async def authenticate_async(request: Request) -> Actor:
+    """The caller of this request, from the OIDC provider's keys when one is configured."""
+    cached: Actor | None = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    if _oidc(request.app) is None:
+        return authenticate(request)
+    actor, request.state.actor_name = await verify_token(request.app, bearer(request))
+    request.state.actor = actor
+    return actor
+
+
+async def verify_token(app: Starlette, token: str) -> tuple[Actor, str | None]:
+    """The actor (and display name, from OIDC) of a bearer token; AuthError otherwise."""
+    verifier = _oidc(app)
+    if verifier is None:
+        return decode_token(app.state.jwt_key, token), None
+    try:
+        return await verifier.verify(token)
+    except oidc.OidcError as exc:
+        raise AuthError(exc.status, exc.detail) from exc
+
+
+def _oidc(app: Starlette) -> oidc.OidcVerifier | None:
+    """The app's OIDC verifier (built on first use, one per app), or None without OIDC."""
+    state = app.state
+    verifier: oidc.OidcVerifier | None = getattr(state, "oidc", None)
+    settings: Settings | None = getattr(state, "settings", None)
+    if verifier is None and settings is not None and settings.oidc_issuer:
+        verifier = state.oidc = oidc.OidcVerifier.from_settings(settings, ANY_ROLE)
+    return verifier
 
 
 def access_control(table: AccessTable) -> Callable[[Request], Awaitable[Actor]]:
@@ -115,7 +188,7 @@ def access_control(table: AccessTable) -> Callable[[Request], Awaitable[Actor]]:
     async def check(request: Request) -> Actor:
         route = request.scope.get("route")
         allowed = table.get((request.method, getattr(route, "path", "")))
-        actor = authenticate(request)
+        actor = await authenticate_async(request)
         if allowed is None or not actor.roles & allowed:
             raise AuthError(403, f"roles {sorted(actor.roles)} may not {request.method} this")
         return actor

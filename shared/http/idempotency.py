@@ -6,6 +6,12 @@ same key with a different request is refused (422). A claim whose owner died is 
 over after a lease; the events of the retried command get the same ids (they derive
 from the key, see RequestContext.event_id), so even then nothing is written twice.
 Authentication failures and 5xx responses are not stored: the client may retry them.
+
+A key is honoured only after authentication: a request with a key and no valid token
+is answered 401 before its body is read or a claim row is written, so an anonymous
+client cannot make the service spool large bodies or fill the claim table. Routes that
+carry their own authentication (`app.state.public_paths`, e.g. an HMAC-signed webhook)
+ignore the header; they deduplicate by their own delivery ids.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import asyncpg
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.http.auth import AuthError, decode_token
+from shared.http.auth import AuthError, verify_token
 from shared.http.problems import problem_response
 from shared.platform.db import UNAVAILABLE
 
@@ -41,17 +47,24 @@ class IdempotencyMiddleware:
         key = _key(scope)
         if scope["type"] != "http" or scope["method"] not in METHODS or key is None:
             return await self.app(scope, receive, send)
+        if scope["path"] in getattr(scope["app"].state, "public_paths", ()):
+            return await self.app(scope, receive, send)
+        principal = await _principal(scope)
+        if principal is None:
+            resp = problem_response(401, "an Idempotency-Key needs a valid bearer token",
+                                    headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            return await resp(scope, receive, send)
         if not 1 <= len(key) <= 255:
             resp = problem_response(400, "Idempotency-Key must be 1-255 characters")
             return await resp(scope, receive, send)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
             digest = await _spool(scope, receive, body)
-            await self._handle(scope, receive, send, key, digest, body)
+            await self._handle(scope, receive, send, principal, key, digest, body)
 
     async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, key: str, digest: str, body: IO[bytes]
-    ) -> None:
-        principal = _principal(scope)
+        self, scope: Scope, receive: Receive, send: Send, principal: str, key: str, digest: str,
+        body: IO[bytes],
+    ) -> None:  # fmt: skip
         pool: asyncpg.Pool = scope["app"].state.pool
         try:
             stored = await _claim_or_wait(pool, principal, key, scope, digest)
@@ -92,16 +105,18 @@ def _key(scope: Scope) -> str | None:
     return None
 
 
-def _principal(scope: Scope) -> str:
-    """Keys are scoped per authenticated subject (an invalid token gets its 401 anyway)."""
+async def _principal(scope: Scope) -> str | None:
+    """The authenticated subject keys are scoped to; None without a valid bearer token."""
     for k, v in scope.get("headers", ()):
         if k == b"authorization":
             scheme, _, token = v.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return None
             try:
-                return decode_token(scope["app"].state.jwt_key, token.strip()).sub
+                return (await verify_token(scope["app"], token.strip()))[0].sub
             except AuthError:
-                break
-    return "anonymous"
+                return None
+    return None
 
 
 async def _spool(scope: Scope, receive: Receive, body: IO[bytes]) -> str:

@@ -37,8 +37,12 @@ def encode_cursor(position: int) -> str:
     return str(position)
 
 
+BIGINT_MAX = 2**63 - 1  # positions are PostgreSQL bigints; 18 digits always fit
+
+
 def decode_cursor(cursor: str) -> int:
-    if not re.fullmatch(CURSOR_PATTERN, cursor):
+    """The position a cursor names; 400 `bad_cursor` for anything else (never a 500)."""
+    if not re.fullmatch(CURSOR_PATTERN, cursor) or int(cursor) > BIGINT_MAX:
         raise Problem(400, "cursor is not one this API returned", code="bad_cursor")
     return int(cursor)
 

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     evidence_url: str | None = None
     jwt_secret: str | None = None
     jwt_key_file: Path | None = None
+    # OpenID Connect: with an issuer set, bearer tokens come from that provider only.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_roles_claim: str = "groups"  # or "roles"
+    oidc_role_map: Path | None = None  # YAML/JSON: provider group -> aims roles
+    oidc_leeway_seconds: float = 30.0
+    oidc_jwks_min_refresh_seconds: float = 10.0
     db_pool_size: int = 10
     db_timeout: float = 5.0  # seconds before a database call gives up (503)
     min_position_wait: float = 5.0

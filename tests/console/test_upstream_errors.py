@@ -39,8 +39,8 @@ async def test_a_token_the_services_refuse_sends_the_user_back_to_sign_in():
 
 
 async def test_a_refusal_is_shown_with_its_status_and_a_failure_as_bad_gateway():
-    r = await get(lambda _: httpx.Response(403, json={"detail": "auditors only"}), "/integrity")
-    assert r.status_code == 403 and "evidence: auditors only" in r.text
+    r = await get(lambda _: httpx.Response(403, json={"detail": "auditors only"}), "/soa")
+    assert r.status_code == 403 and "risk: auditors only" in r.text
     r = await get(lambda _: httpx.Response(500, json={"detail": "boom"}), "/integrity")
     assert r.status_code == 502 and "evidence: boom" in r.text
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import jwt
 from fastapi import FastAPI
 
-from shared.http.auth import issue_token
+from shared.http.auth import AUDIENCE, issue_token
 from shared.platform.config import Settings
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -29,7 +30,12 @@ def settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
 
 
 def token(sub: str, *roles: str, ttl: timedelta = timedelta(hours=1)) -> str:
-    return issue_token(SECRET, sub, list(roles), ttl)
+    if ttl > timedelta(0):
+        return issue_token(SECRET, sub, list(roles), ttl)
+    # issue_token refuses a lifetime that is already over; tests still need expired tokens.
+    claims = {"sub": sub.strip().casefold(), "roles": sorted(roles), "aud": AUDIENCE,
+              "exp": datetime.now(UTC) + ttl}  # fmt: skip
+    return jwt.encode(claims, SECRET, algorithm="HS256")
 
 
 def auth(sub: str, *roles: str) -> dict[str, str]:

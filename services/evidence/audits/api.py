@@ -195,15 +195,18 @@ async def complete_corrective_action(
 
 
 @router.post("/v1/nonconformities/{nc_id}/close", responses=problems(
-    (403, "the owner may not close it (`closure_by_owner`)"), _NO_NC,
-    (409, "already closed (`nc_closed`), the correction was not effective (`not_effective`),"
-          " or it changed meanwhile (`version_conflict`)"),
+    (403, "the raiser, the owner or a corrective-action owner may not close it"
+          " (`separation_of_duties`, with `relation`)"), _NO_NC,
+    (409, "already closed (`nc_closed`), no root cause or an open corrective action"
+          " (`closure_incomplete`, with `missing`), the correction was not effective"
+          " (`not_effective`), or it changed meanwhile (`version_conflict`)"),
     IF_MATCH,
 ))  # fmt: skip
 async def close_nonconformity(
     nc_id: UUID, body: CloseIn, ctx: Ctx, repo: Repo, expected: IfMatch
 ) -> Response:
-    """Close with an effectiveness review, by someone other than the owner (403 otherwise)."""
+    """Close with an effectiveness review once the root cause is recorded and every corrective
+    action completed (409 otherwise), by someone neither raiser nor owner (403 otherwise)."""
     nc, result = await handlers.close_nonconformity(body.to_command(nc_id, expected), repo, ctx)
     return written(result, nc_out(nc))
 

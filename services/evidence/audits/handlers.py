@@ -65,7 +65,7 @@ async def raise_finding(
         if not owner:
             raise Invalid("nc_owner is required when the finding names no owned system",
                           code="nc_owner_required")  # fmt: skip
-        nc = _nc_from_finding(audit, finding, owner, title=None, description=None)
+        nc = _nc_from_finding(audit, finding, owner, None, None, ctx.actor.sub)
     result = await repo.save(audit, ctx)
     if nc is not None:
         result = await repo.save(nc, ctx, expected_version=0)
@@ -78,12 +78,14 @@ def finding_nc_id(finding_id: UUID) -> UUID:
 
 
 def _nc_from_finding(
-    audit: Audit, finding: Finding, owner: str, title: str | None, description: str | None
-) -> Nonconformity:
+    audit: Audit, finding: Finding, owner: str, title: str | None, description: str | None,
+    raised_by: str,
+) -> Nonconformity:  # fmt: skip
     return Nonconformity.raise_(
         finding_nc_id(finding.id), title=title or f"{finding.kind} against {finding.reference}",
         description=description or finding.description, owner=owner, finding_id=finding.id,
         audit_id=audit.id, system_id=finding.system_id, reference=finding.reference,
+        raised_by=raised_by,
     )  # fmt: skip
 
 
@@ -104,6 +106,7 @@ async def raise_nonconformity(
         nc = Nonconformity.raise_(
             ctx.new_id("nc"), title=cmd.title, description=cmd.description, owner=cmd.owner,
             audit_id=cmd.audit_id, system_id=cmd.system_id, reference=cmd.reference,
+            raised_by=ctx.actor.sub,
         )  # fmt: skip
         return nc, await repo.save(nc, ctx, expected_version=0)
     audit_id = cmd.audit_id or await queries.audit_of_finding(pool, cmd.finding_id)
@@ -116,7 +119,7 @@ async def raise_nonconformity(
                       code="not_a_nonconformity")  # fmt: skip
     if cmd.system_id not in (None, finding.system_id):
         raise Invalid("system_id differs from the finding's system", code="system_mismatch")
-    nc = _nc_from_finding(audit, finding, cmd.owner, cmd.title, cmd.description)
+    nc = _nc_from_finding(audit, finding, cmd.owner, cmd.title, cmd.description, ctx.actor.sub)
     try:
         return nc, await repo.save(nc, ctx, expected_version=0)
     except WrongExpectedVersion as exc:
@@ -163,7 +166,7 @@ async def complete_corrective_action(
 async def close_nonconformity(
     cmd: CloseNonconformity, repo: Repository, ctx: RequestContext
 ) -> tuple[Nonconformity, AppendResult]:
-    """Close after an effectiveness review by someone other than the owner (10.2 d-e)."""
+    """Close: root cause, actions done, effectiveness review; not by raiser/owners (10.2 d-e)."""
     nc = await load(repo, Nonconformity, cmd.nc_id, "nonconformity")
     nc.close(cmd.effectiveness_review, cmd.effective, ctx.actor.sub)
     return nc, await repo.save(nc, ctx, expected_version=cmd.expected_version)

@@ -16,8 +16,8 @@ from services.evidence.records.blobs import BlobStore
 from services.evidence.records.commands import RecordEvidence
 from services.evidence.records.domain import Evidence
 from services.evidence.records.schemas import EvidenceIn, EvidenceOut, SupersedeIn, UploadIn
-from services.evidence.records.upload import form_values, receive_upload
-from shared.http.deps import Ctx, Fresh, ReadPool, Repo, resource, written
+from services.evidence.records.upload import Upload, form_values, receive_upload
+from shared.http.deps import Ctx, Fresh, Pool, ReadPool, Repo, resource, written
 from shared.http.pagination import Cursor, Page
 from shared.http.problems import Problem
 
@@ -83,6 +83,7 @@ async def _parse(request: Request, blobs: BlobStore) -> RecordEvidence:
             raise Problem(422, "sha256 does not match the uploaded bytes", code="sha256_mismatch",
                           computed=upload.sha256)  # fmt: skip
         upload.commit()
+        request.state.upload = upload  # settled or refused by the route once the event is
         return form.to_command(upload, upload.sha256)
     if ctype and not ctype.startswith("application/json"):
         raise Problem(415, "send application/json or multipart/form-data", code="unsupported_media")
@@ -104,9 +105,20 @@ async def _parse(request: Request, blobs: BlobStore) -> RecordEvidence:
               " (`invalid_upload`) or a `sha256` that is not the file's (`sha256_mismatch`)"),
     ),
 )  # fmt: skip
-async def record_evidence(request: Request, ctx: Ctx, repo: Repo, blobs: Blobs) -> Response:
+async def record_evidence(
+    request: Request, ctx: Ctx, repo: Repo, blobs: Blobs, pool: Pool
+) -> Response:
     """Record evidence: JSON with sha256 + uri, or a multipart upload stored by its hash."""
-    evidence, result = await handlers.record_evidence(await _parse(request, blobs), repo, ctx)
+    cmd = await _parse(request, blobs)
+    upload: Upload | None = getattr(request.state, "upload", None)
+    try:
+        evidence, result = await handlers.record_evidence(cmd, repo, ctx)
+    except BaseException:
+        if upload is not None and upload.writer is not None:
+            await upload.writer.refuse(lambda sha: queries.blob_referenced(pool, sha))
+        raise
+    if upload is not None and upload.writer is not None:
+        upload.writer.settle()
     return written(result, EvidenceOut.of(evidence), status=201,
                    location=f"/v1/evidence/{evidence.id}")  # fmt: skip
 

@@ -28,3 +28,12 @@ async def list_evidence(
                           "expired" if valid and valid <= now else "current")  # fmt: skip
         item["content_url"] = f"/v1/evidence/{item['id']}/content" if item["stored"] else None
     return page
+
+
+async def blob_referenced(pool: asyncpg.Pool, sha256: str) -> bool:
+    """Whether any recorded evidence names these stored bytes (asks the log, not a read model,
+    so a record committed a moment ago counts; only refused uploads ask)."""
+    return bool(await pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE type = 'EvidenceRecorded'"
+        " AND data->>'sha256' = $1 AND data->>'stored' = 'true')", sha256,
+    ))  # fmt: skip

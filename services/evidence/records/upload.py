@@ -30,7 +30,7 @@ class Upload:
     writer: BlobWriter | None = None
 
     def commit(self) -> None:
-        """Keep the file (after the fields were found valid)."""
+        """Put the file in place (after the fields were found valid); settle or refuse next."""
         if self.writer is None:
             raise RuntimeError("the upload has no file to keep")
         self.writer.commit()

@@ -37,6 +37,9 @@ NO_SYSTEM: Responses = {404: {"description": "no such AI system"}}
 STALE: Responses = {
     412: {"description": "If-Match names another version than the system's current one"}
 }
+NOT_OWNER: Responses = {
+    403: {"description": "not the system's owner nor an admin; only an admin reassigns the owner"}
+}
 CLAIMED: Responses = {409: {"description": "an MLflow model name is claimed by another system"}}
 
 
@@ -73,7 +76,9 @@ async def get_system(
 
 @router.patch(
     "/v1/systems/{system_id}", response_model=SystemOut,
-    responses=NO_SYSTEM | STALE | {409: {"description": "retired, or a name claimed elsewhere"}},
+    responses=NO_SYSTEM | STALE | NOT_OWNER | {
+        409: {"description": "retired, or a name claimed elsewhere"}
+    },
 )  # fmt: skip
 async def patch_system(
     system_id: UUID, body: SystemPatch, ctx: Ctx, repo: Repo, pool: ReadPool, expected: IfMatch
@@ -88,7 +93,7 @@ async def patch_system(
 
 @router.post(
     "/v1/systems/{system_id}/transitions", response_model=SystemOut, dependencies=[Fresh],
-    responses=BAD_READ | NO_SYSTEM | STALE | {
+    responses=BAD_READ | NO_SYSTEM | STALE | NOT_OWNER | {
         409: {"description": "a move the policy does not allow, or its gate is not met"}
     },
 )  # fmt: skip
@@ -103,7 +108,7 @@ async def transition_system(
 
 @router.post(
     "/v1/systems/{system_id}/model-versions", status_code=201, response_model=ModelVersionOut,
-    responses=NO_SYSTEM | {
+    responses=NO_SYSTEM | NOT_OWNER | {
         200: {"model": ModelVersionOut, "description": "already registered: that version"},
         409: {"description": "the same name and version with another digest, or retired"},
     },

@@ -29,7 +29,8 @@ from shared.contract.events.registry import (
     SystemUpdated,
 )
 from shared.domain.aggregate import Aggregate, DomainEvent
-from shared.domain.errors import Conflict, NotFound
+from shared.domain.errors import Conflict, NotAllowed, NotFound
+from shared.kernel.requestctx import Actor
 
 # Changes that call for a new risk or impact assessment (8.2-8.4: "on significant change").
 SIGNIFICANT = frozenset({"eu_ai_act_tier", "purpose", "intended_use", "provider_role"})
@@ -71,11 +72,25 @@ class AISystem(Aggregate):
         system._emit(SystemRegistered(system_id=id, **fields))
         return system
 
-    def update(self, changes: dict[str, Any]) -> None:
-        """Change inventory fields; an owner change is its own event (5.3 accountability)."""
+    def check_changer(self, actor: Actor, *also: str) -> None:
+        """Only the system's owner or an admin (or a role in `also`) changes a system (5.3)."""
+        if actor.has("admin", *also) or actor.sub == self.owner:
+            return
+        raise NotAllowed(f"only the system's owner ({self.owner}) or an admin changes it",
+                         code="not_system_owner", owner=self.owner)  # fmt: skip
+
+    def update(self, changes: dict[str, Any], actor: Actor) -> None:
+        """Change inventory fields; an owner change is its own event (5.3 accountability).
+
+        Only the owner or an admin changes the system; only an admin reassigns the owner.
+        """
+        self.check_changer(actor)
         self._not_retired()
         owner = changes.pop("owner", None)
         if owner is not None and owner != self.owner:
+            if not actor.has("admin"):
+                raise NotAllowed("only an admin reassigns a system's owner",
+                                 code="owner_reassignment")  # fmt: skip
             self._emit(SystemOwnerAssigned(system_id=self.id, owner=owner,
                                            previous_owner=self.owner))  # fmt: skip
         changed = {k: v for k, v in changes.items() if getattr(self, k) != v}

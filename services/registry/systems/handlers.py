@@ -41,12 +41,13 @@ async def register_system(
 async def update_system(
     cmd: UpdateSystem, ctx: RequestContext, repo: Repository, pool: asyncpg.Pool
 ) -> tuple[AISystem, AppendResult | None]:
-    """Change inventory fields (optimistic concurrency via If-Match); no change, no result."""
+    """Change inventory fields (owner or admin; If-Match); no change, no result."""
     changes = _changes(cmd)
+    system = await repo.load(AISystem, cmd.system_id)
+    system.check_changer(ctx.actor)
     names = changes.get("mlflow_model_names", [])
     refuse_claimed(await queries.claimed_elsewhere(pool, names, cmd.system_id))
-    system = await repo.load(AISystem, cmd.system_id)
-    system.update(changes)
+    system.update(changes, ctx.actor)
     if not system.pending:
         return system, None
     return system, await repo.save(system, ctx, expected_version=cmd.expected_version)
@@ -69,8 +70,9 @@ def _changes(cmd: UpdateSystem) -> dict[str, Any]:
 async def transition_system(
     cmd: TransitionSystem, ctx: RequestContext, repo: Repository, gate: Gate
 ) -> tuple[AISystem, AppendResult]:
-    """Move a system to another lifecycle stage; raises GateNotSatisfied with what is missing."""
+    """Move a system to another stage (owner or admin); GateNotSatisfied lists what is missing."""
     system = await repo.load(AISystem, cmd.system_id)
+    system.check_changer(ctx.actor)
     facts = await gate.facts.of_view(system.view())
     system.move(cmd.to, cmd.reason, gate.config.policy, facts, datetime.now(UTC))
     return system, await repo.save(system, ctx, expected_version=cmd.expected_version)
@@ -81,6 +83,7 @@ async def register_model_version(
 ) -> tuple[AISystem, ModelVersion, AppendResult | None]:
     """Register a model version; the same digest again returns the existing one (no result)."""
     system = await repo.load(AISystem, cmd.system_id)
+    system.check_changer(ctx.actor, "mlops")  # the pipeline registers what it builds
     mv, created = system.add_model_version(
         ctx.new_id("model-version"), name=cmd.name, version=cmd.version, digest=cmd.digest,
         source_uri=cmd.source_uri,

@@ -31,6 +31,8 @@ class ImpactAssessment(Aggregate):
     content: dict[str, Any] = field(default_factory=dict)
     status: str = "draft"
     submitted_by: str | None = None
+    revisers: list[str] = field(default_factory=list)  # everyone who ever revised it
+    submitters: list[str] = field(default_factory=list)  # everyone who ever submitted it
     approved_by: str | None = None
     review_reason: str | None = None
     approved_position: int | None = None  # global position of the latest approval
@@ -60,7 +62,7 @@ class ImpactAssessment(Aggregate):
         assert self.system_id is not None
         return self.system_id
 
-    def revise(self, changes: dict[str, Any]) -> None:
+    def revise(self, changes: dict[str, Any], actor: Actor) -> None:
         """Change the content; a revision of an approved or review-due one starts a new draft."""
         if self.status == "submitted":
             raise Conflict("a submitted assessment is under review", code="impact_submitted")
@@ -69,7 +71,7 @@ class ImpactAssessment(Aggregate):
             return
         self._emit(
             ImpactAssessmentRevised(assessment_id=self.id, system_id=self.assessed_system_id,
-                                    content=content)
+                                    content=content, revised_by=actor.sub)
         )  # fmt: skip
 
     def submit(self, actor: Actor) -> None:
@@ -89,11 +91,24 @@ class ImpactAssessment(Aggregate):
                                       submitted_by=actor.sub)
         )  # fmt: skip
 
-    def approve(self, actor: Actor, comment: str = "") -> None:
-        """Approve a submitted assessment; the author may not approve their own."""
-        if actor.sub == self.author:
-            raise NotAllowed("separation of duties: the author may not approve the assessment",
-                             code="separation_of_duties")  # fmt: skip
+    def excluded(self, system_owner: str | None) -> dict[str, str]:
+        """Who may not approve, and why: author, revisers, submitters, the system's owner."""
+        who = {self.author: "author"}
+        who |= {s: "reviser" for s in self.revisers if s not in who}
+        who |= {s: "submitter" for s in self.submitters if s not in who}
+        if system_owner and system_owner not in who:
+            who[system_owner] = "system_owner"
+        return who
+
+    def approve(self, actor: Actor, comment: str = "", system_owner: str | None = None) -> None:
+        """Approve a submitted assessment: not by its author, a reviser, a submitter, nor the
+        system's owner (separation of duties)."""
+        relation = self.excluded(system_owner).get(actor.sub)
+        if relation is not None:
+            raise NotAllowed(
+                f"separation of duties: the assessment's {relation.replace('_', ' ')} may not"
+                " approve it", code="separation_of_duties", relation=relation,
+            )  # fmt: skip
         if not actor.has("approver"):
             raise NotAllowed("only an approver may approve an impact assessment")
         if self.status != "submitted":
@@ -122,8 +137,12 @@ class ImpactAssessment(Aggregate):
                 self.content, self.status = dict(event.content), "draft"
             case ImpactAssessmentRevised():
                 self.content, self.status = dict(event.content), "draft"
+                if event.revised_by and event.revised_by not in self.revisers:
+                    self.revisers.append(event.revised_by)
             case ImpactAssessmentSubmitted():
                 self.status, self.submitted_by = "submitted", event.submitted_by
+                if event.submitted_by not in self.submitters:
+                    self.submitters.append(event.submitted_by)
             case ImpactAssessmentApproved():
                 self.status, self.approved_by = "approved", event.approved_by
                 self.review_reason = None

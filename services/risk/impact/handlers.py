@@ -13,7 +13,7 @@ from services.risk.impact.commands import (
     SubmitImpact,
 )
 from services.risk.impact.domain import ImpactAssessment
-from services.risk.impact.queries import impact_ids
+from services.risk.impact.queries import impact_ids, system_owner
 from services.risk.register.domain import Risk
 from shared.domain.errors import Invalid
 from shared.domain.repository import Repository
@@ -54,7 +54,7 @@ async def revise_impact(
     ia = await repo.load(ImpactAssessment, cmd.assessment_id)
     if cmd.changes.risk_ids is not KEEP:
         await _check_risks(repo, ia.assessed_system_id, cmd.changes.risk_ids)
-    ia.revise(cmd.changes.document())
+    ia.revise(cmd.changes.document(), ctx.actor)
     if not ia.pending:
         return ia, None
     return ia, await repo.save(ia, ctx, expected_version=cmd.expected_version)
@@ -68,9 +68,10 @@ async def submit_impact(cmd: SubmitImpact, repo: Repository, ctx: RequestContext
 
 
 async def approve_impact(cmd: ApproveImpact, repo: Repository, ctx: RequestContext) -> Saved:
-    """Approve a submitted assessment (not by its author)."""
+    """Approve a submitted assessment (not by its author, revisers, submitters, system owner)."""
     ia = await repo.load(ImpactAssessment, cmd.assessment_id)
-    ia.approve(ctx.actor, cmd.comment)
+    owner = await system_owner(repo, ia.assessed_system_id)
+    ia.approve(ctx.actor, cmd.comment, owner)
     return ia, await repo.save(ia, ctx, expected_version=cmd.expected_version)
 
 

@@ -95,7 +95,8 @@ class ApprovalIn(In):
 def impact_out(ia: ImpactAssessment) -> dict[str, Any]:
     return {
         "id": ia.id, "system_id": ia.system_id, "author": ia.author, "status": ia.status,
-        **ia.content, "submitted_by": ia.submitted_by, "approved_by": ia.approved_by,
+        **ia.content, "submitted_by": ia.submitted_by, "revisers": ia.revisers,
+        "submitters": ia.submitters, "approved_by": ia.approved_by,
         "review_reason": ia.review_reason, "version": ia.version, "created_at": ia.created_at,
         "updated_at": ia.last_event_at,
     }  # fmt: skip

@@ -74,6 +74,7 @@ class NonconformityRaised(DomainEvent):
     audit_id: UUID | None = None
     system_id: UUID | None = None
     reference: str = ""
+    raised_by: str = ""  # empty in events recorded before raisers were named
 
 
 class ContainmentRecorded(DomainEvent):

@@ -133,6 +133,7 @@ class ImpactAssessmentRevised(DomainEvent):
     assessment_id: UUID
     system_id: UUID
     content: dict[str, object]
+    revised_by: str = ""  # empty in events recorded before revisers were named
 
 
 class ImpactAssessmentSubmitted(DomainEvent):

@@ -3,6 +3,7 @@
 from shared.kernel.eventstore import NewEvent
 from tests.support.apps import auth
 from tests.support.evidence import meta, register_system
+from tests.support.readmodels import fingerprint
 
 ADMIN = auth("ada", "admin")
 AUDITOR = auth("carol", "auditor")
@@ -73,7 +74,9 @@ async def test_findings_come_from_the_audit_team_within_scope(service, store):
         assert [f["reference"] for f in got["findings"]] == ["A.6.2.4"]
 
 
-async def test_a_nonconformity_is_closed_only_by_someone_other_than_its_owner(service, store):
+async def test_a_nonconformity_is_closed_only_by_someone_other_than_its_raiser_and_owner(
+    service, store
+):
     sid = await register_system(store, owner="olivia")
     async with service("evidence") as c:
         a = (await c.post("/v1/audits", json=audit([sid]), headers=ADMIN)).json()
@@ -113,11 +116,15 @@ async def test_a_nonconformity_is_closed_only_by_someone_other_than_its_owner(se
         review = {"effectiveness_review": "two audits held since", "effective": True}
         by_owner = await c.post(f"{base}/close", json=review, headers=OWNER)
         assert by_owner.status_code == 403
-        assert by_owner.json()["type"].endswith("closure_by_owner")
-        closed = await c.post(f"{base}/close", json=review, headers=AUDITOR)
+        assert by_owner.json()["type"].endswith("separation_of_duties")
+        assert by_owner.json()["relation"] == "owner"
+        by_raiser = await c.post(f"{base}/close", json=review, headers=AUDITOR)
+        assert (by_raiser.status_code, by_raiser.json()["relation"]) == (403, "raiser")
+        closed = await c.post(f"{base}/close", json=review, headers=ADMIN)
         assert closed.status_code == 200, closed.text
-        assert closed.json()["status"] == "closed" and closed.json()["closed_by"] == "carol"
-        again = await c.post(f"{base}/close", json=review, headers=AUDITOR)
+        assert closed.json()["status"] == "closed" and closed.json()["closed_by"] == "ada"
+        assert closed.json()["raised_by"] == "carol"
+        again = await c.post(f"{base}/close", json=review, headers=ADMIN)
         assert again.status_code == 409
 
 
@@ -195,3 +202,63 @@ async def test_a_management_review_records_its_minutes(service):
             "/v1/management-reviews", json={"held_on": "2025-03-10", "attendees": []}, headers=ADMIN
         )
         assert empty.status_code == 422
+
+
+async def _caught_up(c, pool):
+    """The events and read models once the evidence service has caught up with the log."""
+    head = int(await pool.fetchval("SELECT max(position) FROM events"))
+    await c.get(f"/v1/nonconformities?min_position={head}", headers=OWNER)
+    return await pool.fetchval("SELECT count(*) FROM events"), await fingerprint(pool)
+
+
+async def test_a_nonconformity_raised_and_closed_by_one_person_with_steps_missing_is_refused(
+    service, pool
+):
+    async with service("evidence") as c:
+        quinn = auth("quinn", "auditor")
+        nc = {"title": "Drift unchecked", "description": "no monitoring", "owner": "olivia"}
+        raised = await c.post("/v1/nonconformities", json=nc, headers=quinn)
+        assert raised.status_code == 201 and raised.json()["raised_by"] == "quinn"
+        base = f"/v1/nonconformities/{raised.json()['id']}"
+        action = {"description": "add drift monitor", "owner": "omar", "due": "2025-03-01"}
+        act = await c.post(f"{base}/corrective-actions", json=action, headers=OWNER)
+        assert act.status_code == 201, act.text
+        before = await _caught_up(c, pool)
+        review = {"effectiveness_review": "looks fine", "effective": True}
+        by_raiser = await c.post(f"{base}/close", json=review, headers=quinn)
+        assert by_raiser.status_code == 403, by_raiser.text
+        assert by_raiser.headers["content-type"].startswith("application/problem+json")
+        assert by_raiser.json()["type"].endswith("separation_of_duties")
+        by_action_owner = await c.post(
+            f"{base}/close", json=review, headers=auth("omar", "auditor")
+        )
+        assert (by_action_owner.status_code, by_action_owner.json()["relation"]) == (
+            403,
+            "action_owner",
+        )
+        early = await c.post(f"{base}/close", json=review, headers=ADMIN)
+        assert early.status_code == 409, early.text
+        assert early.json()["type"].endswith("closure_incomplete")
+        action_id = act.json()["corrective_actions"][0]["id"]
+        assert early.json()["missing"] == ["root_cause", f"corrective_action:{action_id}"]
+        assert await _caught_up(c, pool) == before
+        got = (await c.get(base, headers=OWNER)).json()
+        assert got["status"] == "open" and got["closed_by"] is None
+
+
+async def test_a_nonconformity_closes_once_its_root_cause_and_every_action_are_done(service):
+    async with service("evidence") as c:
+        nc = {"title": "Drift unchecked", "description": "no monitoring", "owner": "olivia"}
+        raised = await c.post("/v1/nonconformities", json=nc, headers=AUDITOR)
+        base = f"/v1/nonconformities/{raised.json()['id']}"
+        action = {"description": "add drift monitor", "owner": "omar", "due": "2025-03-01"}
+        act = (await c.post(f"{base}/corrective-actions", json=action, headers=OWNER)).json()
+        action_id = act["corrective_actions"][0]["id"]
+        review = {"effectiveness_review": "drift alerts fired twice", "effective": True}
+        await c.post(f"{base}/root-cause", json={"root_cause": "no owner"}, headers=OWNER)
+        still = await c.post(f"{base}/close", json=review, headers=ADMIN)
+        assert still.json()["missing"] == [f"corrective_action:{action_id}"]
+        await c.post(f"{base}/corrective-actions/{action_id}/complete", headers=OWNER)
+        closed = await c.post(f"{base}/close", json=review, headers=ADMIN)
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["effectiveness_review"] == "drift alerts fired twice"

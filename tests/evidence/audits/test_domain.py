@@ -102,9 +102,30 @@ def test_other_references_are_refused(ref):
 
 def test_an_ineffective_correction_does_not_close_a_nonconformity():
     nc = Nonconformity.raise_(uuid.uuid4(), title="t", description="d", owner="olivia")
-    with pytest.raises(Conflict):
+    nc.record_root_cause("no review step")
+    with pytest.raises(Conflict) as not_effective:
         nc.close("still failing", False, "carol")
+    assert not_effective.value.code == "not_effective"
     nc.close("works", True, "carol")
     assert nc.status == "closed"
     with pytest.raises(Conflict):
         nc.contain("too late")
+
+
+def test_closure_needs_a_root_cause_done_actions_and_none_of_the_raiser_or_owners():
+    nc = Nonconformity.raise_(
+        uuid.uuid4(), title="t", description="d", owner="olivia", raised_by="quinn"
+    )
+    action = uuid.uuid4()
+    nc.add_action(action, "fix", "omar", date(2025, 3, 1))
+    for who, relation in (("quinn", "raiser"), ("olivia", "owner"), ("omar", "action_owner")):
+        with pytest.raises(NotAllowed) as sod:
+            nc.close("fine", True, who)
+        assert (sod.value.code, sod.value.extra["relation"]) == ("separation_of_duties", relation)
+    with pytest.raises(Conflict) as incomplete:
+        nc.close("fine", True, "carol")
+    assert incomplete.value.extra["missing"] == ["root_cause", f"corrective_action:{action}"]
+    nc.record_root_cause("no monitor")
+    nc.complete_action(action, "omar")
+    nc.close("fine", True, "carol")
+    assert nc.status == "closed"

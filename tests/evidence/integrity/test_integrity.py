@@ -19,7 +19,7 @@ async def test_integrity_reports_the_verified_head(service, store):
     for owner in ("a", "b", "c"):
         await register_system(store, owner=owner)
     async with service("evidence") as c:
-        r = await c.get("/v1/integrity", headers=auth("vic", "viewer"))
+        r = await c.get("/v1/integrity", headers=AUDITOR)
         assert r.status_code == 200
         body = r.json()
         assert body["ok"] and body["events_verified"] == 3 and body["first_mismatch"] is None

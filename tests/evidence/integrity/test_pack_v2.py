@@ -123,8 +123,12 @@ async def scenario(service, store):
             "system_id": a, "raise_nonconformity": True,
         }, headers=AUDITOR)  # fmt: skip
         nc = f.json()["nonconformity_id"]
-        await c.post(f"/v1/nonconformities/{nc}/close",
-                     json={"effectiveness_review": "tests added"}, headers=AUDITOR)  # fmt: skip
+        await c.post(f"/v1/nonconformities/{nc}/root-cause",
+                     json={"root_cause": "no test step"}, headers=AUDITOR)  # fmt: skip
+        closed = await c.post(f"/v1/nonconformities/{nc}/close",
+                              json={"effectiveness_review": "tests added"},
+                              headers=auth("ada", "admin"))  # fmt: skip
+        assert closed.status_code == 200, closed.text
         await register_system(store, owner="zed", name="Unrelated")
         pos = await c.app.state.store.head_position()
         await c.get(f"/v1/audit-trail?min_position={pos}", headers=AUDITOR)  # projections

@@ -7,7 +7,9 @@ from uuid import uuid4
 import pytest
 
 from tests.support.apps import auth
+from tests.support.readmodels import fingerprint
 from tests.support.registry import ADMIN, MLOPS, OWNER, VIEWER, add_version, register
+from tests.support.risk import event_count
 
 
 async def test_a_system_is_registered_read_back_and_listed(registry):
@@ -70,10 +72,10 @@ async def test_a_patch_with_a_stale_etag_is_refused_with_412(registry):
     assert (await c.get(url, headers=VIEWER)).json()["name"] == "Credit scoring"
 
 
-async def test_patch_assigns_the_owner_and_changes_inventory_fields(registry):
+async def test_an_admin_patch_assigns_the_owner_and_changes_inventory_fields(registry):
     c, bob = registry, f"bob-{uuid4()}"
     s = await register(c)
-    r = await c.patch(f"/v1/systems/{s['id']}", headers=OWNER, json={
+    r = await c.patch(f"/v1/systems/{s['id']}", headers=ADMIN, json={
         "owner": bob, "provider_role": "producer", "intended_use": "ranking",
         "tags": ["a", "b"]})  # fmt: skip
     assert r.status_code == 200, r.text
@@ -130,7 +132,7 @@ async def test_lists_filter_and_page_newest_first(service):
             tier = "high" if i % 2 else "minimal"
             ids.append((await register(c, name=f"s{i}", eu_ai_act_tier=tier,
                                        tags=[f"t{i}"]))["id"])  # fmt: skip
-        last = await c.patch(f"/v1/systems/{ids[0]}", json={"owner": "zed"}, headers=OWNER)
+        last = await c.patch(f"/v1/systems/{ids[0]}", json={"owner": "zed"}, headers=ADMIN)
         pos = last.headers["aims-position"]
         page1 = (await c.get(f"/v1/systems?limit=2&min_position={pos}", headers=VIEWER)).json()
         assert [x["id"] for x in page1["items"]] == ids[:2:-1][:2]
@@ -208,3 +210,45 @@ async def test_history_lists_events_oldest_first_with_actor_and_time(registry):
                           headers=VIEWER)).json()  # fmt: skip
     assert [(e["type"], e["actor"]) for e in second["items"]] == [("SystemUpdated", "ada")]
     assert (await c.get(f"/v1/systems/{uuid4()}/history", headers=VIEWER)).status_code == 404
+
+
+async def test_another_system_owner_cannot_downgrade_or_take_over_a_system(service, pool):
+    async with service("registry") as c:
+        s = await register(c, eu_ai_act_tier="high")
+        url = f"/v1/systems/{s['id']}"
+        mallory = auth("mallory", "system_owner")
+        await c.get(f"/v1/systems?min_position={s['aims_position']}", headers=VIEWER)
+        events, models = await event_count(pool), await fingerprint(pool)
+        attempts = [
+            (mallory, "PATCH", url, {"eu_ai_act_tier": "minimal"}, "not_system_owner"),
+            (mallory, "PATCH", url, {"owner": "mallory"}, "not_system_owner"),
+            (OWNER, "PATCH", url, {"owner": "mallory"}, "owner_reassignment"),
+            (mallory, "POST", f"{url}/transitions", {"to": "design", "reason": "mine"},
+             "not_system_owner"),
+            (mallory, "POST", f"{url}/model-versions",
+             {"name": "scorer", "version": "1", "digest": "e" * 64, "source_uri": "s3://m/1"},
+             "not_system_owner"),
+        ]  # fmt: skip
+        for who, method, path, body, code in attempts:
+            r = await c.request(method, path, json=body, headers=who)
+            assert r.status_code == 403, (path, body, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["type"].endswith(code), r.json()
+        await c.get(f"/v1/systems?min_position={s['aims_position']}", headers=VIEWER)
+        assert (await event_count(pool), await fingerprint(pool)) == (events, models)
+        got = (await c.get(url, headers=VIEWER)).json()
+        assert (got["owner"], got["eu_ai_act_tier"], got["stage"]) == ("alice", "high", "inception")
+
+
+async def test_the_owner_changes_their_system_and_an_admin_reassigns_it(registry):
+    c = registry
+    s = await register(c)
+    url = f"/v1/systems/{s['id']}"
+    mine = await c.patch(url, json={"eu_ai_act_tier": "high"}, headers=OWNER)
+    assert mine.status_code == 200
+    moved = await c.patch(url, json={"owner": "bob"}, headers=ADMIN)
+    assert moved.status_code == 200 and moved.json()["owner"] == "bob"
+    gone = await c.patch(url, json={"name": "Alice's again"}, headers=OWNER)
+    assert gone.status_code == 403
+    r = await c.patch(url, json={"name": "Bob's"}, headers=auth("bob", "system_owner"))
+    assert r.status_code == 200 and r.json()["name"] == "Bob's"

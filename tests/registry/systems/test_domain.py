@@ -13,11 +13,14 @@ from shared.contract.events.registry import (
     SystemStageChanged,
     SystemUpdated,
 )
-from shared.domain.errors import Conflict, NotFound
+from shared.domain.errors import Conflict, NotAllowed, NotFound
+from shared.kernel.requestctx import Actor
 from tests.support.registry import missing, ok
 
 POLICY = load_policy()
 DIGEST = "b" * 64
+ALICE = Actor("alice", frozenset({"system_owner"}))
+ADA = Actor("ada", frozenset({"admin"}))
 
 
 def new_system(**over):
@@ -67,19 +70,19 @@ def test_retiring_records_a_retirement_and_freezes_the_system():
     s.transition("retired", "replaced by v2", POLICY, ok())
     assert [type(e) for e in s.pending] == [SystemStageChanged, SystemRetired]
     with pytest.raises(Conflict, match="retired"):
-        s.update({"name": "again"})
+        s.update({"name": "again"}, ALICE)
     with pytest.raises(Conflict):
         s.transition("design", "revive", POLICY, ok())
 
 
 def test_changing_the_owner_is_an_assignment_and_a_tier_change_is_significant():
     s = new_system()
-    s.update({"owner": "bob", "eu_ai_act_tier": "high", "tags": ["credit"]})
+    s.update({"owner": "bob", "eu_ai_act_tier": "high", "tags": ["credit"]}, ADA)
     owner, changed = s.pending
     assert isinstance(owner, SystemOwnerAssigned) and owner.previous_owner == "alice"
     assert isinstance(changed, SystemUpdated) and changed.significant
     s.pending.clear()
-    s.update({"tags": ["credit"], "owner": "bob"})
+    s.update({"tags": ["credit"], "owner": "bob"}, ADA)
     assert not s.pending
 
 
@@ -112,3 +115,18 @@ def test_tags_and_aliases_apply_to_registered_versions_only():
     assert s.model_versions[1].tags == {"validated": "yes"}
     with pytest.raises(NotFound):
         s.tag_model_version("m", "3", "k", "v")
+
+
+def test_only_the_owner_or_an_admin_changes_a_system_and_only_an_admin_reassigns_it():
+    s = new_system()
+    bob = Actor("bob", frozenset({"system_owner"}))
+    with pytest.raises(NotAllowed) as not_owner:
+        s.update({"eu_ai_act_tier": "minimal"}, bob)
+    assert not_owner.value.code == "not_system_owner"
+    with pytest.raises(NotAllowed) as reassign:
+        s.update({"owner": "bob"}, ALICE)
+    assert reassign.value.code == "owner_reassignment" and not s.pending
+    s.check_changer(Actor("max", frozenset({"mlops"})), "mlops")
+    s.update({"eu_ai_act_tier": "high"}, ALICE)
+    s.update({"owner": "bob"}, ADA)
+    assert s.owner == "bob"

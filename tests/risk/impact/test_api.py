@@ -4,6 +4,7 @@ import uuid
 
 from shared.kernel.eventstore import NewEvent
 from tests.support.apps import auth
+from tests.support.readmodels import fingerprint
 from tests.support.risk import (
     APPROVER,
     OFFICER,
@@ -161,3 +162,77 @@ async def test_re_evaluation_calls_an_assessment_into_review(service, store):
             f"/v1/systems/{system}/posture?min_position={moved.position + 1}", headers=VIEWER
         )
         assert posture.json()["impact_assessment"]["status"] == "review_due"
+
+
+async def _caught_up(c, pool):
+    """The read models at the head of the log (the risk service has caught up)."""
+    head = int(await pool.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+    await c.get(f"/v1/impact-assessments?min_position={head}", headers=VIEWER)
+    return await event_count(pool), await fingerprint(pool)
+
+
+async def test_an_approver_who_revised_and_submitted_someone_elses_draft_may_not_approve_it(
+    service, pool
+):
+    async with service("risk") as c:
+        draft = await c.post(
+            "/v1/impact-assessments", json=impact_body(uuid.uuid4()), headers=OFFICER
+        )
+        ia = draft.json()
+        both = auth("bob", "risk_officer", "approver")
+        patched = await c.patch(
+            f"/v1/impact-assessments/{ia['id']}",
+            json={"severity": "low"},
+            headers={**both, "If-Match": '"1"'},
+        )
+        assert patched.status_code == 200 and patched.json()["revisers"] == ["bob"]
+        sub = await c.post(f"/v1/impact-assessments/{ia['id']}/submit", headers=both)
+        assert sub.json()["submitters"] == ["bob"]
+        before = await _caught_up(c, pool)
+        r = await c.post(f"/v1/impact-assessments/{ia['id']}/approve", headers=both)
+        assert r.status_code == 403, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["type"].endswith("separation_of_duties")
+        assert r.json()["relation"] == "reviser"
+        assert await _caught_up(c, pool) == before
+        got = await c.get(f"/v1/impact-assessments/{ia['id']}", headers=VIEWER)
+        assert got.json()["status"] == "submitted" and got.json()["approved_by"] is None
+
+
+async def test_neither_a_submitter_nor_the_system_owner_may_approve_an_impact_assessment(
+    service, store, pool
+):
+    async with service("risk") as c:
+        system = uuid.uuid4()
+        await store.append(
+            f"system-{system}",
+            [
+                NewEvent(
+                    "SystemRegistered",
+                    {"system_id": str(system), "name": "Scorer", "purpose": "loans",
+                     "owner": "olga", "provider_role": "provider", "eu_ai_act_tier": "high"},
+                ),
+                NewEvent(
+                    "SystemOwnerAssigned",
+                    {"system_id": str(system), "owner": "otto", "previous_owner": "olga"},
+                ),
+            ],
+            expected_version=0,
+        )  # fmt: skip
+        ia = (
+            await c.post("/v1/impact-assessments", json=impact_body(system), headers=OFFICER)
+        ).json()
+        carl = auth("carl", "risk_officer", "approver")
+        await c.post(f"/v1/impact-assessments/{ia['id']}/submit", headers=carl)
+        before = await _caught_up(c, pool)
+        for who, relation in ((carl, "submitter"), (auth("otto", "approver"), "system_owner")):
+            r = await c.post(f"/v1/impact-assessments/{ia['id']}/approve", headers=who)
+            assert r.status_code == 403, r.text
+            assert r.json()["type"].endswith("separation_of_duties")
+            assert r.json()["relation"] == relation
+        assert await _caught_up(c, pool) == before
+        # The previous owner is no longer the system's owner: nothing excludes them.
+        ok = await c.post(
+            f"/v1/impact-assessments/{ia['id']}/approve", headers=auth("olga", "approver")
+        )
+        assert ok.status_code == 200 and ok.json()["approved_by"] == "olga"

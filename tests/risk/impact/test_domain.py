@@ -50,5 +50,22 @@ def test_a_significant_change_after_approval_makes_the_assessment_review_due():
     assert ia.status == "approved"
     ia.mark_review_due("tier changed", changed_at_position=11)
     assert isinstance(ia.pending[-1], ImpactAssessmentReviewDue) and ia.status == "review_due"
-    ia.revise({"mitigations": ["human review"]})
+    ia.revise({"mitigations": ["human review"]}, AUTHOR)
     assert ia.status == "draft"
+
+
+def test_no_author_reviser_submitter_or_system_owner_may_approve():
+    ia = impact()
+    both = Actor("bob", frozenset({"risk_officer", "approver"}))
+    ia.revise({"severity": "low"}, both)
+    ia.submit(Actor("carl", frozenset({"risk_officer", "approver"})))
+    assert (ia.revisers, ia.submitters) == (["bob"], ["carl"])
+    written = len(ia.pending)
+    for who, relation in (("rita", "author"), ("bob", "reviser"), ("carl", "submitter"),
+                          ("otto", "system_owner")):  # fmt: skip
+        with pytest.raises(NotAllowed) as sod:
+            ia.approve(Actor(who, frozenset({"approver"})), system_owner="otto")
+        assert (sod.value.code, sod.value.extra["relation"]) == ("separation_of_duties", relation)
+    assert len(ia.pending) == written
+    ia.approve(APPROVER, system_owner="otto")
+    assert ia.approved_by == "alex"

@@ -33,6 +33,7 @@ class Nonconformity(Aggregate):
     title: str = ""
     description: str = ""
     owner: str = ""
+    raised_by: str = ""
     finding_id: UUID | None = None
     audit_id: UUID | None = None
     system_id: UUID | None = None
@@ -49,13 +50,13 @@ class Nonconformity(Aggregate):
     def raise_(
         cls, id: UUID, *, title: str, description: str, owner: str,
         finding_id: UUID | None = None, audit_id: UUID | None = None,
-        system_id: UUID | None = None, reference: str = "",
+        system_id: UUID | None = None, reference: str = "", raised_by: str = "",
     ) -> Nonconformity:  # fmt: skip
         """A new, open nonconformity (from a finding or found directly)."""
         nc = cls(id)
         nc._emit(NonconformityRaised(
             nc_id=id, title=title, description=description, owner=owner, finding_id=finding_id,
-            audit_id=audit_id, system_id=system_id, reference=reference,
+            audit_id=audit_id, system_id=system_id, reference=reference, raised_by=raised_by,
         ))  # fmt: skip
         return nc
 
@@ -93,12 +94,38 @@ class Nonconformity(Aggregate):
             nc_id=self.id, action_id=action_id, system_id=self.system_id, completed_by=by
         ))  # fmt: skip
 
+    def excluded(self) -> dict[str, str]:
+        """Who may not close it, and why: the raiser, the owner, every corrective-action owner."""
+        who = {self.raised_by: "raiser"} if self.raised_by else {}
+        if self.owner not in who:
+            who[self.owner] = "owner"
+        who |= {a.owner: "action_owner" for a in self.actions.values() if a.owner not in who}
+        return who
+
+    def missing_for_closure(self) -> list[str]:
+        """The steps still missing before closure: a root cause, each open corrective action."""
+        missing = [] if self.root_cause else ["root_cause"]
+        missing += [f"corrective_action:{a.id}" for a in self.actions.values() if not a.completed]
+        return missing
+
     def close(self, review: str, effective: bool, by: str) -> None:
-        """Close after an effectiveness review by someone other than the owner."""
+        """Close after the root cause, every corrective action done and an effectiveness review,
+        by someone who is neither the raiser, the owner nor a corrective-action owner."""
         self._open()
-        if by == self.owner:
-            raise NotAllowed("the owner of a nonconformity may not close it; another person "
-                             "reviews the effectiveness", code="closure_by_owner")  # fmt: skip
+        relation = self.excluded().get(by)
+        if relation is not None:
+            raise NotAllowed(
+                f"separation of duties: the nonconformity's {relation.replace('_', ' ')} may not"
+                " close it; another person reviews the effectiveness",
+                code="separation_of_duties", relation=relation,
+            )  # fmt: skip
+        missing = self.missing_for_closure()
+        if missing:
+            raise Conflict(
+                "a nonconformity closes only with a root cause recorded and every corrective"
+                f" action completed; missing: {', '.join(missing)}",
+                code="closure_incomplete", missing=missing,
+            )  # fmt: skip
         if not effective:
             raise Conflict("corrective action was not effective: plan further action before "
                            "closing", code="not_effective")  # fmt: skip
@@ -115,6 +142,7 @@ class Nonconformity(Aggregate):
                     event.owner,
                 )
                 self.finding_id, self.audit_id = event.finding_id, event.audit_id
+                self.raised_by = event.raised_by
                 self.system_id, self.reference = event.system_id, event.reference
             case ContainmentRecorded():
                 self.containment.append(event.action)

@@ -24,6 +24,7 @@ GOALS = [
     ("consistency proof p99 < 5 ms at the largest log", "consistency_proof_p99", "<", 5.0),
     ("projection lag p99 < 250 ms", "projection_lag_p99", "<", 250.0),
     ("gate >= 0.5x trivial endpoint", "gate_vs_trivial", ">=", 0.5),
+    ("observation ingest >= 20,000/s (batches of 1,000)", "observations_per_s", ">=", 20000.0),
     ("audit trail p99 < 5x point lookup", "audit_trail_vs_point_lookup", "<", 5.0),
     ("system history p99 < 5x point lookup", "history_vs_point_lookup", "<", 5.0),
 ]
@@ -70,6 +71,7 @@ def summarise(r: dict[str, Any]) -> None:
         "audit_trail_vs_point_lookup": _div(lat["audit_trail_p99"], lat["point_lookup_p99"]),
         "history_vs_point_lookup": _div(lat["system_history_p99"], lat["point_lookup_p99"]),
         "inclusion_proof_p99": lat["inclusion_proof_p99"],
+        "observations_per_s": (r.get("observations") or {}).get("observations_per_s"),
         "consistency_proof_p99": lat["consistency_proof_p99"],
     }  # fmt: skip
     r["goals"] = []
@@ -116,7 +118,7 @@ def markdown(r: dict[str, Any]) -> str:
         met = {True: "yes", False: "**no**", None: "–"}[g["met"]]
         out.append(f"| {g['goal']} | {_fmt(g['value'])} | {met} |")
     out += _append_md(r.get("append")) + _history_md(r.get("history"))
-    out += _lag_gate_md(r.get("lag"), r.get("gate"))
+    out += _lag_gate_md(r.get("lag"), r.get("gate")) + _observations_md(r.get("observations"))
     if r.get("errors"):
         out += ["", "## Errors", ""] + [f"- {k}: {v}" for k, v in r["errors"].items()]
     return "\n".join(out) + "\n"
@@ -229,4 +231,22 @@ def _lag_gate_md(lag: dict[str, Any] | None, gate: dict[str, Any] | None) -> lis
                 f"| {name} | {_fmt(g['requests_per_s'])} | {_fmt(g['p50_ms'])} |"
                 f" {_fmt(g['p99_ms'])} |"
             )
+    return out
+
+
+def _observations_md(o: dict[str, Any] | None) -> list[str]:
+    if not o:
+        return []
+    out = ["", "## Observation ingest (uvicorn, breach detection on)", "",
+           f"{o['batches']:,} batches of {o['batch_size']:,} from {o['concurrency']} clients into"
+           f" {o['systems']} monitored systems: {_fmt(o['observations_per_s'])} observations/s"
+           f" (batch p50 {_fmt(o['batch']['p50_ms'])} ms, p99 {_fmt(o['batch']['p99_ms'])} ms);"
+           f" {o['outcomes'].get('breaches_opened', 0)} breaches opened,"
+           f" {o['outcomes'].get('summaries', 0)} summaries written.", "",
+           "| gate decisions (2 clients) | p50 ms | p99 ms |", "| --- | --- | --- |"]  # fmt: skip
+    for name in ("gate_alone", "gate_during_ingest", "gate_after_ingest"):
+        g = o.get(name) or {}
+        out.append(
+            f"| {name.replace('_', ' ')} | {_fmt(g.get('p50_ms'))} | {_fmt(g.get('p99_ms'))} |"
+        )
     return out

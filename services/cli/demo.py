@@ -15,23 +15,33 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.cli.demo_data import (
+    AI_ROLES,
     APPROVER,
     AUDITOR,
+    DATASETS,
     EXCLUDED,
     GATE_CONTROLS,
     GROUP_REASONS,
     IMPACTS,
     IN_PROGRESS,
     MLOPS,
+    OBJECTIVES,
     ORG_EVIDENCE,
+    OUT_OF_SCOPE,
+    PARTIES,
     PATH,
     PEOPLE,
+    POLICY_READERS,
     POLICY_TEXT,
+    RESPONSIBILITIES,
     RISK_OFFICER,
     RISKS,
+    SCOPE_STATEMENT,
     SECOND_APPROVER,
     STAGE_EVIDENCE,
+    SUPPLIERS,
     SYSTEMS,
+    TRAINING,
 )
 from services.sdk import AimsClient, AimsError, Decision, ServiceUnreachable, service_urls
 from shared.contract import annex_a
@@ -40,8 +50,10 @@ from shared.platform.config import Settings
 
 PHASES = (
     "AI systems", "statement of applicability", "risks and acceptances", "impact assessments",
-    "evidence", "lifecycle transitions", "model versions and gate decisions", "internal audit",
-    "management review", "signed checkpoint",
+    "evidence", "human oversight", "lifecycle transitions", "model versions and gate decisions",
+    "monitoring breach and review", "internal audit",
+    "management review", "serious incident", "management records",
+    "responsibilities and data resources", "signed checkpoint",
 )  # fmt: skip
 BOUNDARY = "aims-demo-7f3c1e"  # fixed, so the upload body is identical on every run
 
@@ -79,6 +91,12 @@ class Api:
     def put(self, who: str, service: str, path: str, key: str, body: Any) -> dict[str, Any]:
         with _explained(who):
             return self.people[who].put(service, path, body, f"demo-{key}")
+
+    def approve_pending(self, answer: dict[str, Any], service: str, key: str, comment: str) -> None:
+        """Approve, as the approver, a change that waited for a second person (a 202)."""
+        if answer.get("status") == "pending" and "approval_id" in answer:
+            self.post(APPROVER, service, f"{answer['href']}/approve", f"{key}-approve",
+                      {"comment": comment})  # fmt: skip
 
     def upload(self, who: str, key: str, content: bytes, content_type: str) -> None:
         """POST a file (multipart) to the evidence service."""
@@ -151,7 +169,12 @@ class Demo:
                 "owner": RISK_OFFICER if applicable else "",
                 "deployment_gate": cid in GATE_CONTROLS,
             }  # fmt: skip
-            self.api.put(RISK_OFFICER, "risk", f"/v1/soa/controls/{cid}", f"soa-{cid}", body)
+            answer = self.api.put(
+                RISK_OFFICER, "risk", f"/v1/soa/controls/{cid}", f"soa-{cid}", body
+            )
+            # Excluding a control waits for an approver (separation of duties).
+            why = "Exclusion reviewed against the AI policy and the risks."
+            self.api.approve_pending(answer, "risk", f"soa-{cid}", why)
 
     def risks_and_acceptances(self) -> None:
         owners = {s[0]: s[3] for s in SYSTEMS}
@@ -171,8 +194,12 @@ class Demo:
                     "due": self.day(60),
                 })  # fmt: skip
             if residual:
-                self.api.post(RISK_OFFICER, "risk", path + "/residual", f"residual-{rk}",
-                              {"likelihood": residual[0], "consequence": residual[1]})  # fmt: skip
+                score = {"likelihood": residual[0], "consequence": residual[1]}
+                answer = self.api.post(RISK_OFFICER, "risk", path + "/residual",
+                                       f"residual-{rk}", score)  # fmt: skip
+                # Bringing a risk within appetite waits for an approver.
+                why = "Treatment evidence reviewed; residual level agreed."
+                self.api.approve_pending(answer, "risk", f"residual-{rk}", why)
             if accept:
                 acc = self.api.post(owner, "risk", path + "/acceptance-requests",
                                     f"acceptance-{rk}", {
@@ -255,6 +282,21 @@ class Demo:
         self.api.upload(RISK_OFFICER, "evidence-ai-policy", b"".join(parts),
                         f"multipart/form-data; boundary={BOUNDARY}")  # fmt: skip
 
+    def human_oversight(self) -> None:
+        """Named overseers (A.9, Art. 14): the gate asks them of every high-tier system."""
+        for key, _, _, owner, _, tier, *_ in SYSTEMS:
+            if tier != "high" and key not in ("chatbot", "fraud"):
+                continue
+            self.api.put(owner, "registry", f"/v1/systems/{self.sid(key)}/oversight",
+                         f"oversight-{key}", {
+                "overseers": [owner, RISK_OFFICER],
+                "measures": "Reviews a daily sample of outputs and every complaint; a person"
+                            " signs each adverse decision.",
+                "can_override": True,
+                "stop_procedure": "Switch the model's feature flag off; cases fall back to the"
+                                  " manual process within minutes.",
+            })  # fmt: skip
+
     def transitions(self) -> None:
         self.api.caught_up("registry")  # the gates read risk and evidence facts
         for key, *_, owner, _role, _tier, _use, _tags, target in SYSTEMS:
@@ -312,6 +354,48 @@ class Demo:
         elif deploy:
             raise DemoError(f"the gate denied {system} {version}: "
                             + "; ".join(r["message"] for r in d.reasons))  # fmt: skip
+
+    def monitoring_breach(self) -> None:
+        """Monitoring plans (9.1, Art. 72); a drift breach of the fraud model sends it to
+        re-evaluation and blocks its deployments until an approver reviews it."""
+        drift = {"name": "feature_drift_psi", "kind": "drift",
+                 "threshold": {"op": "gt", "value": 0.25}, "window": "1h"}  # fmt: skip
+        plans = {
+            "credit": [drift, {"name": "approval_rate_gap", "kind": "fairness",
+                               "threshold": {"op": "gt", "value": 0.05}, "window": "1d"}],
+            "fraud": [drift, {"name": "precision", "kind": "performance",
+                              "threshold": {"op": "lt", "value": 0.9}, "window": "1h"}],
+        }  # fmt: skip
+        owners = {s[0]: s[3] for s in SYSTEMS}
+        for key, metrics in plans.items():
+            body = {"metrics": metrics, "review_every_days": 90}
+            self.api.put(owners[key], "registry", f"/v1/systems/{self.sid(key)}/monitoring",
+                         f"monitoring-{key}", body)  # fmt: skip
+        start = datetime.fromisoformat(self.at(-1).replace("Z", "+00:00"))
+        for key, psi in (("credit", [0.04, 0.05, 0.06, 0.05]), ("fraud", [0.08, 0.12, 0.31, 0.34])):
+            batch = [{"metric": "feature_drift_psi", "value": v, "model_version": "current",
+                      "observed_at": (start + timedelta(hours=h)).isoformat(),
+                      "source": "nightly-monitoring"} for h, v in enumerate(psi)]  # fmt: skip
+            self.api.post(MLOPS, "registry", f"/v1/systems/{self.sid(key)}/observations",
+                          f"observations-{key}", {"observations": batch})  # fmt: skip
+        path = f"/v1/systems/{self.sid('fraud')}/breaches"
+        self.api.caught_up("registry")  # the reactor has moved the fraud model to re-evaluation
+        breach = self.api.people[AUDITOR].get("registry", path, limit=1)  # its only breach
+        denied = self.api.decide(MLOPS, self.sid("fraud"), "12", "production",
+                                 "decision-fraud-12-after-breach")  # fmt: skip
+        if denied.allowed or not breach["items"]:
+            raise DemoError("the fraud model's drift breach did not stop the gate")
+        self.api.post(APPROVER, "registry", f"{path}/{breach['items'][0]['breach_id']}/review",
+                      "breach-fraud-review", {
+            "decision": "accept",
+            "comment": "Drift comes from the holiday-season spending mix; precision held. "
+                       "Threshold kept; watch weekly.",
+        })  # fmt: skip
+        self.api.caught_up("registry")
+        self.api.post(owners["fraud"], "registry", f"/v1/systems/{self.sid('fraud')}/transitions",
+                      "transition-fraud-operation-after-breach", {
+            "to": "operation", "reason": "Breach reviewed and accepted; back to operation.",
+        })  # fmt: skip
 
     def internal_audit(self) -> None:
         audit = self.api.post(AUDITOR, "evidence", "/v1/audits", "audit-2025-h1", {
@@ -392,6 +476,129 @@ class Demo:
             "system_ids": [self.sid("cv"), self.sid("emotion"), self.sid("aml")],
         })  # fmt: skip
 
+    def serious_incident(self) -> None:
+        """A serious incident (Art. 73) notified on time and under investigation; an
+        anonymous concern (A.3.3), dismissed by triage."""
+        owner = next(s[3] for s in SYSTEMS if s[0] == "chatbot")
+        inc = self.api.post(RISK_OFFICER, "evidence", "/v1/incidents", "incident-chatbot-pin", {
+            "system_ids": [self.sid("chatbot")],
+            "title": "Chatbot asked customers for their card PIN",
+            "description": "After a prompt-template change the assistant asked customers to"
+                           " confirm their card PIN in chat; 41 customers did before an agent"
+                           " noticed. Cards were blocked and reissued.",
+            "occurred_at": self.at(-6), "aware_at": self.at(-5), "severity": "high",
+            "serious": True, "widespread": False, "harm": ["property_or_environment_harm"],
+        })  # fmt: skip
+        path = f"/v1/incidents/{inc['id']}"
+
+        def status(to: str, comment: str) -> None:
+            self.api.post(owner, "evidence", path + "/status", f"incident-chatbot-pin-{to}",
+                          {"to": to, "comment": comment})  # fmt: skip
+
+        status("triaged", "Confirmed serious: 41 customers affected.")
+        self.api.post(RISK_OFFICER, "evidence", path + "/notifications",
+                      "incident-chatbot-pin-initial", {
+            "authority": "National market surveillance authority", "sent_at": self.at(-3),
+            "reference": "MSA-2025-0113", "kind": "initial",
+        })  # fmt: skip
+        status("reported", "Initial report sent to the authority.")
+        status("investigating", "Template rolled back; root-cause analysis under way.")
+        concern = self.api.post(MLOPS, "evidence", "/v1/concerns", "concern-cv-gaps", {
+            "description": "The CV ranker may penalise career gaps (parental leave).",
+            "system_ids": [self.sid("cv")], "anonymous": True,
+        })  # fmt: skip
+        self.api.post(RISK_OFFICER, "evidence", f"/v1/concerns/{concern['id']}/triage",
+                      "concern-cv-gaps-triage", {
+            "outcome": "dismissed",
+            "reason": "The CV ranker is not deployed; the bias test before deployment covers it.",
+        })  # fmt: skip
+
+    def management_records(self) -> None:
+        """The AI policy, AI roles and training, objectives, suppliers, interested parties and
+        the AIMS scope (4-7, A.2, A.3.2, A.4.6, A.10), each approved by someone who did not
+        write it."""
+        post, ok = self.api.post, {"comment": "Approved by the AI governance board."}
+        policy = post(RISK_OFFICER, "risk", "/v1/policies", "policy-ai", {
+            "title": "AI policy", "body": POLICY_TEXT, "control_ids": ["A.2.2", "A.2.3", "A.2.4"],
+            "scope": "Every AI system the bank develops, procures or uses.",
+            "review_every_days": 365,
+        })  # fmt: skip
+        path = f"/v1/policies/{policy['id']}"
+        post(APPROVER, "risk", path + "/approve", "policy-ai-approve", ok)
+        for person in POLICY_READERS:
+            post(person, "risk", path + "/acknowledgements", f"policy-ai-ack-{person}", {})
+        for name, description, competences, members in AI_ROLES:
+            post(RISK_OFFICER, "risk", "/v1/ai-roles", f"ai-role-{name}", {
+                "name": name, "description": description, "competences": competences,
+                "members": members,
+            })  # fmt: skip
+        for person, competence, done, expires in TRAINING:
+            body = {"person": person, "competence": competence, "completed_at": self.at(done),
+                    "provider": "AI academy"}  # fmt: skip
+            if expires is not None:
+                body["expires_at"] = self.at(expires)
+            post(RISK_OFFICER, "risk", "/v1/training-records",
+                 f"training-{person}-{competence}", body)  # fmt: skip
+        for key, title, measure, unit, target, way, base, due, owner, systems, values in OBJECTIVES:
+            o = post(RISK_OFFICER, "risk", "/v1/objectives", f"objective-{key}", {
+                "title": title, "measure": measure, "unit": unit, "target": target,
+                "direction": way, "baseline": base, "due": self.day(due), "owner": owner,
+                "system_ids": [self.sid(s) for s in systems],
+            })  # fmt: skip
+            post(APPROVER, "risk", f"/v1/objectives/{o['id']}/approve",
+                 f"objective-{key}-approve", ok)  # fmt: skip
+            for when, value in values:
+                post(MLOPS, "risk", f"/v1/objectives/{o['id']}/measurements",
+                     f"objective-{key}-{when}",
+                     {"value": value, "measured_at": self.at(when)})  # fmt: skip
+        for key, name, services, contract, owner, systems, diligence, approve in SUPPLIERS:
+            risks = [str(r["id"]) for k, r in self.risks.items()
+                     if any(k.startswith(s + "-") for s in systems)]  # fmt: skip
+            s = post(owner, "risk", "/v1/suppliers", f"supplier-{key}", {
+                "name": name, "services": services, "contract_ref": contract,
+                "due_diligence": "in_progress", "review_every_days": 365,
+                "system_ids": [self.sid(x) for x in systems], "risk_ids": risks,
+            })  # fmt: skip
+            post(owner, "risk", f"/v1/suppliers/{s['id']}/reviews", f"supplier-{key}-review",
+                 {"due_diligence": diligence,
+                  "comment": "Questionnaire and contract reviewed."})  # fmt: skip
+            if approve:
+                post(APPROVER, "risk", f"/v1/suppliers/{s['id']}/approve",
+                     f"supplier-{key}-approve", ok)  # fmt: skip
+        for name, kind, requirements, systems in PARTIES:
+            post(RISK_OFFICER, "risk", "/v1/interested-parties", f"party-{name}", {
+                "name": name, "kind": kind, "system_ids": [self.sid(x) for x in systems],
+                "requirements": [{"requirement": r, "source": src} for r, src in requirements],
+            })  # fmt: skip
+        self.api.put(RISK_OFFICER, "risk", "/v1/scope", "aims-scope", {
+            "statement": SCOPE_STATEMENT, "boundaries": "Retail banking and insurance, EU sites.",
+            "exclusions": "; ".join(f"{k}: {why}" for k, why in OUT_OF_SCOPE.items()),
+            "system_ids": [self.sid(s[0]) for s in SYSTEMS if s[0] not in OUT_OF_SCOPE],
+        })  # fmt: skip
+        post(APPROVER, "risk", "/v1/scope/approve", "aims-scope-approve", ok)
+
+    def resources(self) -> None:
+        """Who answers for the main systems (5.3, A.3.2) and the data behind them (A.7,
+        Art. 10), linked to the model versions they trained or tested."""
+        owners = {s[0]: s[3] for s in SYSTEMS}
+        for key, (responsible, consulted, informed) in RESPONSIBILITIES.items():
+            self.api.put(owners[key], "registry", f"/v1/systems/{self.sid(key)}/responsibilities",
+                         f"raci-{key}", {
+                "accountable": owners[key], "responsible": responsible, "consulted": consulted,
+                "informed": informed,
+            })  # fmt: skip
+        for key, system, model, name, use, source, prov, lic, pii, checks in DATASETS:
+            found = self.api.people[AUDITOR].get("registry", f"/v1/systems/{self.sid(system)}")
+            linked = [m["id"] for m in found["model_versions"]
+                      if model and (m["name"], m["version"]) == model]  # fmt: skip
+            self.api.post(owners[system], "registry", "/v1/datasets", f"dataset-{key}", {
+                "name": name, "use": use, "source": source, "provenance": prov, "licence": lic,
+                "personal_data": pii, "version": self.anchor.isoformat(),
+                "digest": digest(f"dataset:{key}"), "system_ids": [self.sid(system)],
+                "model_version_ids": linked,
+                "quality_checks": [{"name": n, "result": r, "details": d} for n, r, d in checks],
+            })  # fmt: skip
+
     def checkpoint(self) -> None:
         self.api.post(AUDITOR, "evidence", "/v1/checkpoints", "checkpoint")
 
@@ -401,8 +608,10 @@ def seed(settings: Settings, progress: Callable[[str], None] | None = None) -> d
     api = Api(settings)
     demo = Demo(api)
     steps = [demo.register_systems, demo.statement_of_applicability, demo.risks_and_acceptances,
-             demo.impact_assessments, demo.evidence, demo.transitions, demo.gate,
-             demo.internal_audit, demo.management_review, demo.checkpoint]  # fmt: skip
+             demo.impact_assessments, demo.evidence, demo.human_oversight, demo.transitions,
+             demo.gate, demo.monitoring_breach, demo.internal_audit, demo.management_review,
+             demo.serious_incident, demo.management_records, demo.resources,
+             demo.checkpoint]  # fmt: skip
     try:
         for name, step in zip(PHASES, steps, strict=True):
             step()

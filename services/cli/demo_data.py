@@ -209,3 +209,118 @@ GROUP_REASONS = {
     "A.9": "business teams use AI outputs in decisions about people",
     "A.10": "we deploy third-party models and share responsibilities with suppliers",
 }  # fmt: skip
+
+# --- Management-system records (risk service: 4.1-4.3, 5.2, 5.3, 6.2, 7.2, A.10) ---
+# AI roles: name, what it answers for, competences required, holders.
+AI_ROLES = [
+    ("AI governance lead", "Runs the AI management system and its risk process.",
+     ["ai-risk-management", "iso-42001"], [RISK_OFFICER]),
+    ("AI system owner", "Accountable for an AI system across its lifecycle (A.3.2).",
+     ["ai-risk-management", "eu-ai-act", "human-oversight"],
+     ["amira.haddad", "ben.okafor", "chloe.martin", "daniel.kim"]),
+    ("ML engineer", "Builds, validates and monitors models.", ["bias-testing", "secure-ml"],
+     [MLOPS]),
+    ("AI governance board member", "Approves policy, objectives and residual risk.",
+     ["eu-ai-act", "iso-42001"], [APPROVER, SECOND_APPROVER]),
+    ("Internal AI auditor", "Audits the AI management system (9.2).",
+     ["iso-42001", "audit-techniques"], [AUDITOR]),
+]  # fmt: skip
+# person, competence, completed (days from the anchor), expires (days, None: never)
+TRAINING = [
+    (RISK_OFFICER, "ai-risk-management", -200, 530), (RISK_OFFICER, "iso-42001", -120, None),
+    ("amira.haddad", "ai-risk-management", -90, 640), ("amira.haddad", "eu-ai-act", -60, 305),
+    ("amira.haddad", "human-oversight", -30, 335), ("ben.okafor", "ai-risk-management", -90, 640),
+    ("ben.okafor", "eu-ai-act", -60, 305), ("chloe.martin", "ai-risk-management", -90, 640),
+    ("chloe.martin", "eu-ai-act", -60, 305), ("chloe.martin", "human-oversight", -30, 335),
+    ("daniel.kim", "ai-risk-management", -400, -35), ("daniel.kim", "eu-ai-act", -60, 305),
+    ("daniel.kim", "human-oversight", -30, 335), (MLOPS, "bias-testing", -45, 685),
+    (APPROVER, "eu-ai-act", -60, 305), (APPROVER, "iso-42001", -120, None),
+    (SECOND_APPROVER, "eu-ai-act", -60, 305), (AUDITOR, "iso-42001", -300, None),
+    (AUDITOR, "audit-techniques", -300, None),
+]  # fmt: skip
+# Who has acknowledged the AI policy so far (the rest of the role holders have not).
+POLICY_READERS = [RISK_OFFICER, APPROVER, SECOND_APPROVER, "amira.haddad", "chloe.martin",
+                  MLOPS, AUDITOR]  # fmt: skip
+# key, title, measure, unit, target, direction, baseline, due (days), owner, systems,
+# measurements [(days, value)]
+OBJECTIVES = [
+    ("fairness", "Fair credit decisions",
+     "Gap in approval rates between protected groups, in percentage points", "pp", 2.0,
+     "at_most", 6.5, 120, "amira.haddad", ["credit"], [(-60, 6.1), (-30, 4.8), (-2, 3.9)]),
+    ("review", "Human review of adverse credit decisions",
+     "Share of adverse decisions signed by a credit officer", "%", 100.0, "at_least", 92.0, 60,
+     "amira.haddad", ["credit"], [(-20, 97.0), (-1, 100.0)]),
+    ("answers", "Correct chatbot answers",
+     "Share of sampled answers rated correct by reviewers", "%", 95.0, "at_least", 88.0, -5,
+     "chloe.martin", ["chatbot"], [(-40, 89.0), (-10, 91.0)]),
+]  # fmt: skip
+# key, name, services, contract, owner, systems, due diligence after review, approved
+SUPPLIERS = [
+    ("llm", "Hosted LLM provider", ["hosted large language model API"], "MSA-2024-117",
+     "chloe.martin", ["llm"], "passed", True),
+    ("bureau", "Credit bureau", ["credit history data feed"], "DSA-2023-042", "amira.haddad",
+     ["credit"], "passed", True),
+    ("labels", "Annotation vendor", ["data labelling"], "SOW-2025-009", "ben.okafor",
+     ["cv", "claims"], "in_progress", False),
+]  # fmt: skip
+# name, kind, [(requirement, source)], systems
+PARTIES = [
+    ("Market surveillance authority", "regulator",
+     [("Serious incidents reported within the Art. 73 deadlines", "EU AI Act Art. 73"),
+      ("Technical documentation on request", "EU AI Act Art. 11, Annex IV")],
+     ["credit", "cv", "claims"]),
+    ("Loan applicants", "affected_person",
+     [("An explanation of an automated refusal", "GDPR Art. 22"),
+      ("Human review on request", "GDPR Art. 22(3)")], ["credit"]),
+    ("Employees", "employee",
+     [("Told before AI is used to monitor or evaluate them", "EU AI Act Art. 26(7)")],
+     ["attrition"]),
+    ("Mobile app customers", "user",
+     [("Told that they talk to an AI system", "EU AI Act Art. 50(1)")], ["chatbot"]),
+]  # fmt: skip
+SCOPE_STATEMENT = (
+    "The AI management system covers every AI system the bank develops, procures or uses in "
+    "retail banking and insurance, from inception to retirement."
+)
+OUT_OF_SCOPE = {"churn": "retired", "emotion": "prohibited proposal, not pursued"}
+
+# Who answers for each system (5.3, A.3.2): system key -> (responsible, consulted, informed);
+# the system's owner is accountable.
+RESPONSIBILITIES = {
+    "credit": (["amira.haddad", "jonas.weber"], ["priya.nair"], ["marcus.lee"]),
+    "cv": (["ben.okafor", "jonas.weber"], ["priya.nair"], ["marcus.lee", "sofia.rossi"]),
+    "claims": (["ben.okafor"], ["priya.nair"], ["marcus.lee"]),
+    "chatbot": (["chloe.martin", "jonas.weber"], ["priya.nair"], []),
+    "fraud": (["amira.haddad", "jonas.weber"], [], ["priya.nair"]),
+}
+
+# Data resources (A.7, EU AI Act Art. 10): key, system, (model name, version) or None, name,
+# use, source, provenance, licence, personal data, quality checks (name, result, details).
+Check = tuple[str, str, str]
+DATASETS: list[
+    tuple[str, str, tuple[str, str] | None, str, str, str, str, str, bool, list[Check]]
+] = [
+    ("loans", "credit", ("credit-scoring-gbm", "7"), "Loan applications 2015-2024", "training",
+     "Core banking export", "Own loan applications and repayment history, collected under the"
+     " loan contract; exported from core banking on the last day of each quarter.",
+     "internal", True, [("completeness", "passed", "99.7% of required fields present"),
+                        ("label balance", "warning", "defaults are 3.1% of rows")]),
+    ("bureau", "credit", ("credit-scoring-gbm", "7"), "Credit bureau scores", "training",
+     "National credit bureau", "Licensed from the national credit bureau under contract"
+     " CB-2023-117; refreshed monthly.", "proprietary (bureau contract)", True,
+     [("freshness", "passed", "under 35 days old")]),
+    ("holdout", "credit", ("credit-scoring-gbm", "7"), "Loan applications holdout 2024",
+     "testing", "Core banking export", "The 2024 applications, held out before training.",
+     "internal", True, [("leakage", "passed", "no applicant in the training data")]),
+    ("cards", "fraud", ("card-fraud-xgb", "12"), "Card transactions 2024", "training",
+     "Card processing platform", "Authorised card transactions with chargeback labels from"
+     " the card processor, collected under the card agreement.", "internal", True,
+     [("label delay", "passed", "chargebacks settled for 120 days")]),
+    ("cvs", "cv", ("cv-ranker", "3"), "Historic applications 2018-2023", "training",
+     "Applicant tracking system", "Applications and hiring outcomes from the applicant"
+     " tracking system, with consent for model development.", "internal", True,
+     [("gender balance", "failed", "shortlists favour one gender by 11 points")]),
+    ("faq", "chatbot", None, "Support answer corpus", "operation", "Service knowledge base",
+     "Answers written and approved by the customer service team.", "internal", False,
+     [("review", "passed", "every answer reviewed in the last 12 months")]),
+]  # fmt: skip

@@ -13,7 +13,14 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.security import same_origin, served_over_https
 from services.console.upstream import COOKIE, Aims, collect, explain, found, many
-from services.console.views import heat_map, history_rows, inventory_summary, soa_coverage, when
+from services.console.views import (
+    heat_map,
+    history_rows,
+    incident_rows,
+    inventory_summary,
+    soa_coverage,
+    when,
+)
 from services.sdk import AimsError, AsyncAimsClient, ServiceUnreachable
 from shared.http.problems import problem_response
 
@@ -26,7 +33,9 @@ TRAIL_TYPES = (
     "AcceptanceApproved", "AcceptanceRejected", "ImpactAssessmentApproved", "SoAEntrySet",
     "EvidenceRecorded", "AuditPlanned", "FindingRaised", "NonconformityRaised",
     "CorrectiveActionAdded", "NonconformityClosed", "ManagementReviewRecorded", "CheckpointSigned",
-    "LogCheckpointSigned",
+    "LogCheckpointSigned", "IncidentReported", "IncidentNotificationSent", "IncidentClosed",
+    "ConcernRaised", "OversightAssigned", "MonitoringPlanSet", "MonitoringThresholdBreached",
+    "MonitoringBreachReviewed",
 )  # fmt: skip
 
 HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
@@ -130,9 +139,39 @@ async def system(request: Request, system_id: UUID, aims: Aims, as_of: Time = ""
     rows = history_rows(await collect(aims.system_history(sid, PAGE)))
     risks = await collect(aims.risks(sid, PAGE))
     decided = [r for r in rows if r["type"] == "DeploymentDecisionMade"]
+    incidents = incident_rows(await collect(aims.pages("evidence", "/v1/incidents",
+                                                       page_size=PAGE, system_id=sid)))  # fmt: skip
     return render(request, "system.html", system=current, then=then, as_of=as_of,
                   as_of_error=as_of_error, history=rows, risks=risks, heat=heat_map(risks),
-                  decisions=decided)  # fmt: skip
+                  decisions=decided, incidents=incidents,
+                  **await in_operation(aims, sid), **await resources(aims, sid))  # fmt: skip
+
+
+async def in_operation(aims: AsyncAimsClient, sid: str) -> dict[str, Any]:
+    """The system's human oversight, monitoring plan and breach timeline (oldest first)."""
+    base = f"/v1/systems/{sid}"
+    oversight = await found(aims.get("registry", base + "/oversight"))
+    monitoring = await found(aims.get("registry", base + "/monitoring"))
+    breaches = await collect(aims.pages("registry", base + "/breaches", page_size=200))
+    return {"oversight": oversight, "monitoring": monitoring, "breaches": breaches[::-1]}
+
+
+async def resources(aims: AsyncAimsClient, sid: str) -> dict[str, Any]:
+    """The system's responsibilities (RACI) and the datasets linked to it."""
+    raci = await found(aims.get("registry", f"/v1/systems/{sid}/responsibilities"))
+    datasets = await collect(aims.pages("registry", "/v1/datasets", page_size=200, system_id=sid))
+    return {"raci": raci, "datasets": datasets}
+
+
+@router.get("/systems/{system_id}/dossier", responses={
+    **UPSTREAM, 404: {"description": "No such AI system (an error page)", "content": HTML},
+})  # fmt: skip
+async def dossier(request: Request, system_id: UUID, aims: Aims) -> HTMLResponse:
+    """The system's Annex IV technical documentation, as the registry assembles it."""
+    page = await found(aims.request("GET", "registry", f"/v1/systems/{system_id}/dossier"))
+    if page is None:
+        return render(request, "error.html", status_code=404, error="No such AI system.")
+    return HTMLResponse(page.text)
 
 
 @router.get("/risks", responses=UPSTREAM)
@@ -155,6 +194,32 @@ async def decisions(request: Request, aims: Aims) -> HTMLResponse:
     made = await many(found(aims.deployment_decision(i)) for i in ids)
     rows = [{**e, "d": d or {}} for e, d in zip(entries, made, strict=True)]
     return render(request, "decisions.html", rows=rows, names=await names(aims))
+
+
+@router.get("/incidents", responses=UPSTREAM)
+async def incidents(request: Request, aims: Aims, overdue: bool = False) -> HTMLResponse:
+    """AI incidents with their Art. 73 deadlines: overdue first, closed last."""
+    query = {"overdue": "true"} if overdue else {}
+    found = await collect(aims.pages("evidence", "/v1/incidents", page_size=PAGE, **query))
+    return render(request, "incidents.html", incidents=incident_rows(found), overdue=overdue,
+                  names=await names(aims))  # fmt: skip
+
+
+# The management-system records of the risk service, each a list read for the page.
+MANAGEMENT = {"policies": "/v1/policies", "roles": "/v1/ai-roles", "objectives": "/v1/objectives",
+              "suppliers": "/v1/suppliers", "parties": "/v1/interested-parties"}  # fmt: skip
+
+
+@router.get("/management", responses=UPSTREAM)
+async def management(request: Request, aims: Aims) -> HTMLResponse:
+    """AI policy, AI roles and competence gaps, objectives, suppliers, interested parties and
+    the AIMS scope (ISO/IEC 42001 clauses 4-7, A.2, A.3.2, A.4.6, A.10)."""
+    lists = await many(collect(aims.pages("risk", p, page_size=PAGE)) for p in MANAGEMENT.values())
+    gaps = await aims.get("risk", "/v1/competence/gaps", gaps_only="true")
+    records: dict[str, Any] = dict(zip(MANAGEMENT, lists, strict=True))
+    return render(request, "management.html", gaps=gaps["items"],
+                  scope=await found(aims.get("risk", "/v1/scope")), names=await names(aims),
+                  **records)  # fmt: skip
 
 
 @router.get("/trail", responses=UPSTREAM)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 LEVEL_ORDER = ["low", "medium", "high", "critical"]
@@ -116,3 +117,45 @@ def when(value: Any) -> str:
     """An RFC 3339 time as `YYYY-MM-DD HH:MM:SS` (UTC)."""
     text = str(value or "")
     return text[:19].replace("T", " ") if len(text) >= 19 else text
+
+
+def deadline(incident: dict[str, Any], now: datetime) -> dict[str, str]:
+    """Where an incident stands against its Art. 73 notification deadline, for the page."""
+    due = _instant(incident.get("notification_due_at"))
+    sent = _instant(incident.get("initial_notified_at"))
+    if not incident.get("serious") or due is None:
+        return {"state": "none", "text": "no notification duty"}
+    if sent is not None:
+        late = sent > due
+        text = f"notified {when(sent.isoformat())}" + (" (late)" if late else "")
+        return {"state": "late" if late else "notified", "text": text}
+    left = due - now
+    if left.total_seconds() < 0:
+        return {"state": "overdue", "text": f"overdue by {_span(-left.total_seconds())}"}
+    return {"state": "due", "text": f"due in {_span(left.total_seconds())}"}
+
+
+def incident_rows(incidents: list[dict[str, Any]], now: datetime | None = None) -> list[
+        dict[str, Any]]:  # fmt: skip
+    """Incidents for the list: open before closed, then by deadline, each with its state."""
+    now = now or datetime.now(UTC)
+    rows = [{**i, "deadline": deadline(i, now)} for i in incidents]
+    order = {"overdue": 0, "due": 1, "late": 2, "notified": 3, "none": 4}
+    return sorted(rows, key=lambda r: (r.get("status") == "closed", order[r["deadline"]["state"]],
+                                       str(r.get("notification_due_at") or "")))  # fmt: skip
+
+
+def _instant(value: Any) -> datetime | None:
+    if not value:
+        return None
+    t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _span(seconds: float) -> str:
+    """A duration as whole days, else hours, else minutes."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "less than a minute"

@@ -6,11 +6,16 @@ from fastapi import FastAPI
 
 from services.evidence.access import ACCESS
 from services.evidence.audits import api as audits
+from services.evidence.concerns import api as concerns
+from services.evidence.concerns.sealing import KEY_FILE, load_sealer
+from services.evidence.coverage import api as coverage
+from services.evidence.incidents import api as incidents
 from services.evidence.integrity import api as integrity
 from services.evidence.integrity.checkpoints import IntegrityMonitor
 from services.evidence.integrity.signing import load_signer
 from services.evidence.log import api as log_api
 from services.evidence.log import keys, signer
+from services.evidence.oscal import api as oscal
 from services.evidence.projections import PROJECTIONS
 from services.evidence.records import api as records
 from services.evidence.records.blobs import BlobStore
@@ -26,9 +31,10 @@ UPLOAD_OVERHEAD = 256 * 1024
 
 
 async def _start(app: FastAPI) -> None:
-    """Open the blob store and the signing key (created on first use)."""
+    """Open the blob store, the signing key and the concern key (created on first use)."""
     settings = settings_of(app)
     app.state.blobs = BlobStore(settings.blob_dir, settings.upload_max_bytes)
+    app.state.concern_sealer = load_sealer(settings.data_dir / KEY_FILE)
     log = keys.build(load_signer(settings.checkpoint_key_path).key, settings)
     keys.install(app, log)
     app.state.integrity = IntegrityMonitor(log)
@@ -54,7 +60,17 @@ def create(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     return create_app(
         "evidence",
-        routers=[records.router, audits.router, trail.router, integrity.router, log_api.router],
+        routers=[
+            records.router,
+            audits.router,
+            incidents.router,
+            concerns.router,
+            trail.router,
+            integrity.router,
+            log_api.router,
+            coverage.router,
+            oscal.router,
+        ],
         public_routers=[log_api.public],
         access=ACCESS,
         categories=CATEGORIES["evidence"],
@@ -62,7 +78,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         body_limits={"/v1/evidence": settings.upload_max_bytes + UPLOAD_OVERHEAD},
         on_start=[_start, _start_checkpointer],
         on_stop=[_stop_checkpointer],
-        description="Evidence, audits, nonconformities, management reviews, audit trail, "
-        "integrity and audit packs.",
+        description="Evidence, audits, nonconformities, management reviews, AI incidents and "
+        "concerns, audit trail, integrity, audit packs, framework coverage and OSCAL exports.",
         settings=settings,
     )

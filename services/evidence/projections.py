@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from services.evidence.audits.projections import Audits, Nonconformities, Reviews, SystemOwners
+from services.evidence.concerns.projections import Concerns
+from services.evidence.incidents.projections import Incidents
 from services.evidence.integrity.projections import StatementOfApplicability
 from services.evidence.records.projections import EvidenceList
 from services.evidence.trail.projections import AuditTrail
@@ -10,5 +12,5 @@ from shared.kernel.projections import Projection
 
 PROJECTIONS: list[Projection] = [
     EvidenceList(), SystemOwners(), StatementOfApplicability(), Audits(), Nonconformities(),
-    Reviews(), AuditTrail(),
+    Reviews(), Incidents(), Concerns(), AuditTrail(),
 ]  # fmt: skip

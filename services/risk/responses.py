@@ -12,6 +12,12 @@ Documented = dict[int | str, dict[str, Any]]
 BAD_LIST: Documented = {
     400: {"description": "a cursor this API did not return, or a min_position past the log"}
 }
+PENDING: Documented = {
+    202: {
+        "description": "the change lowers protection: it waits for an approver (the body is"
+        " the approval, `Location` its address)"
+    }
+}
 NOT_FOUND: Documented = {404: {"description": "no such resource (or none yet at `as_of`)"}}
 CONFLICT: Documented = {409: {"description": "the command does not fit the current state"}}
 FORBIDDEN: Documented = {
@@ -33,4 +39,6 @@ LIST = documented(BAD_LIST, INVALID)
 CREATE = documented(CONFLICT, INVALID)
 WRITE = documented(CONFLICT, STALE, INVALID)
 CHANGE = documented(NOT_FOUND, CONFLICT, STALE, INVALID)
+# A change that may wait for an approver (202) and that separation of duties may refuse.
+GUARDED = documented(PENDING, FORBIDDEN, NOT_FOUND, CONFLICT, STALE, INVALID)
 DECIDE = documented(FORBIDDEN, NOT_FOUND, CONFLICT, INVALID)

@@ -61,12 +61,17 @@ class Aggregate:
     def apply(self, event: DomainEvent) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def recorded(self, event: DomainEvent, actor: str | None, at: datetime | None) -> None:
+        """Called once an event is in the log, with who wrote it and when (a hook)."""
+
     @classmethod
     def replay(cls, id: uuid.UUID, events: Iterable[StoredEvent]) -> Self:
         """Rebuild an aggregate from its stored events."""
         agg = cls(id)
         for e in events:
-            agg.apply(DomainEvent.decode(e))
+            event = DomainEvent.decode(e)
+            agg.apply(event)
+            agg.recorded(event, (e.metadata.get("actor") or {}).get("sub"), e.recorded_at)
             agg.version = e.version
             agg.created_at = agg.created_at or e.recorded_at
             agg.last_event_at = e.recorded_at

@@ -42,6 +42,8 @@ class Repository:
         result = await self.store.append(
             agg.stream_id, events, expected_version=expected, metadata=ctx.metadata()
         )
+        for e in agg.pending:
+            agg.recorded(e, ctx.actor.sub, result.recorded_at)
         agg.version, agg.pending = result.version, []
         agg.last_event_at = result.recorded_at or agg.last_event_at
         agg.created_at = agg.created_at or agg.last_event_at

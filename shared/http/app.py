@@ -10,7 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
+from shared.domain.approvals import Kinds
 from shared.domain.repository import Repository
+from shared.domain.sod import load_sod_policy
+from shared.http import approvals as approvals_http
 from shared.http import problems
 from shared.http.auth import AccessTable, access_control, load_key
 from shared.http.idempotency import IdempotencyMiddleware
@@ -44,10 +47,21 @@ def create_app(
     on_stop: Sequence[Hook] = (),
     settings: Settings | None = None,
     description: str = "",
+    approval_kinds: Kinds | None = None,
 ) -> FastAPI:
-    """A service app: auth by `access`, writes limited to `categories`, projections run."""
+    """A service app: auth by `access`, writes limited to `categories`, projections run.
+
+    Services whose things need four eyes pass `approval_kinds` (stream category -> kind)
+    and list `shared.http.approvals.approval_list` among their projections.
+    """
     settings = settings or get_settings()
     configure(settings.log_level, settings.log_json)
+    sod = load_sod_policy(settings.sod_policy_file)  # a bad file stops the service here
+    # The policy route first: it must win over a service's `/v1/policies/{id}`.
+    routers = [approvals_http.policy_router(), *routers]
+    if approval_kinds:
+        table = approvals_http.table_of(service)
+        routers.append(approvals_http.approvals_router(approval_kinds, table))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +82,7 @@ def create_app(
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
     )
-    app.state.service, app.state.settings = service, settings
+    app.state.service, app.state.settings, app.state.sod = service, settings, sod
     problems.install(app)
     guard = Depends(access_control(access))
     for router in routers:

@@ -30,6 +30,7 @@ async def request_context(request: Request) -> RequestContext:
         request_id=getattr(state, "request_id", None) or "",
         correlation_id=getattr(state, "correlation_id", None),
         idempotency_key=getattr(state, "idempotency_key", None),
+        sod_policy=request.app.state.sod.reference(),
     )
 
 

@@ -33,16 +33,21 @@ class RequestContext:
     correlation_id: str | None = None
     causation_id: str | None = None
     idempotency_key: str | None = None
+    # Version and sha256 of the separation-of-duties policy in force, recorded with each event.
+    sod_policy: dict[str, str] | None = None
 
     def metadata(self) -> dict[str, Any]:
         """Event metadata recorded with every event of this command."""
-        return {
+        meta: dict[str, Any] = {
             "actor": {"sub": self.actor.sub, "roles": sorted(self.actor.roles)},
             "correlation_id": self.correlation_id or self.request_id,
             "causation_id": self.causation_id,
             "request_id": self.request_id,
             "source": self.service,
         }
+        if self.sod_policy is not None:
+            meta["sod_policy"] = self.sod_policy
+        return meta
 
     def event_id(self, stream_id: str, version: int) -> uuid.UUID | None:
         """Deterministic event id under an Idempotency-Key, else None (random)."""

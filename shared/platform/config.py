@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_PORTS = {"registry": 8001, "risk": 8002, "evidence": 8003}
@@ -48,6 +50,7 @@ class Settings(BaseSettings):
     gate_default_mode: str = "enforce"
     gate_decision_ttl_seconds: int = 3600
     gate_policy_file: Path | None = None
+    sod_policy_file: Path | None = None  # separation of duties; the packaged rules if unset
     mlflow_webhook_secret: str | None = None
     mlflow_webhook_max_age_seconds: int = 300
     upload_max_bytes: int = 50 * 1024 * 1024
@@ -59,6 +62,10 @@ class Settings(BaseSettings):
     # Verifier keys (`name+hash+base64`) of the witnesses whose cosignatures are accepted,
     # separated by commas, spaces or newlines.
     witness_keys: str = ""
+    # Raw monitoring observations: kept this many days (whole daily partitions are dropped),
+    # and how often the registry writes summaries of quiet metrics and manages partitions.
+    observation_retention_days: Annotated[int, Field(ge=1, le=36600)] = 90
+    monitoring_sweep_seconds: Annotated[float, Field(gt=0)] = 30.0
 
     def port_of(self, service: str) -> int:
         """Port a service listens on."""

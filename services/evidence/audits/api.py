@@ -28,6 +28,7 @@ from services.evidence.audits.schemas import (
     review_out,
 )
 from services.evidence.fields import BAD_PAGE, IF_MATCH, NOT_FRESH, problems
+from shared.http.approvals import Sod
 from shared.http.deps import Ctx, Fresh, IfMatch, Pool, ReadPool, Repo, resource, written
 from shared.http.pagination import Cursor, Page
 from shared.http.problems import Problem
@@ -203,11 +204,12 @@ async def complete_corrective_action(
     IF_MATCH,
 ))  # fmt: skip
 async def close_nonconformity(
-    nc_id: UUID, body: CloseIn, ctx: Ctx, repo: Repo, expected: IfMatch
+    nc_id: UUID, body: CloseIn, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod
 ) -> Response:
     """Close with an effectiveness review once the root cause is recorded and every corrective
     action completed (409 otherwise), by someone neither raiser nor owner (403 otherwise)."""
-    nc, result = await handlers.close_nonconformity(body.to_command(nc_id, expected), repo, ctx)
+    cmd = body.to_command(nc_id, expected)
+    nc, result = await handlers.close_nonconformity(cmd, repo, ctx, sod)
     return written(result, nc_out(nc))
 
 

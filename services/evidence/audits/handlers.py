@@ -26,6 +26,7 @@ from services.evidence.audits.domain.review import ManagementReview
 from shared.domain.aggregate import Aggregate
 from shared.domain.errors import Conflict, Invalid, NotFound
 from shared.domain.repository import Repository
+from shared.domain.sod import SodPolicy
 from shared.kernel.eventstore import AppendResult, StreamNotFound, WrongExpectedVersion
 from shared.kernel.requestctx import RequestContext
 
@@ -164,11 +165,11 @@ async def complete_corrective_action(
 
 
 async def close_nonconformity(
-    cmd: CloseNonconformity, repo: Repository, ctx: RequestContext
+    cmd: CloseNonconformity, repo: Repository, ctx: RequestContext, sod: SodPolicy
 ) -> tuple[Nonconformity, AppendResult]:
     """Close: root cause, actions done, effectiveness review; not by raiser/owners (10.2 d-e)."""
     nc = await load(repo, Nonconformity, cmd.nc_id, "nonconformity")
-    nc.close(cmd.effectiveness_review, cmd.effective, ctx.actor.sub)
+    nc.close(cmd.effectiveness_review, cmd.effective, ctx.actor.sub, sod)
     return nc, await repo.save(nc, ctx, expected_version=cmd.expected_version)
 
 

@@ -32,6 +32,10 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         "ContainmentRecorded", "RootCauseRecorded", "CorrectiveActionAdded",
         "CorrectiveActionCompleted", "NonconformityClosed"})),
     ("reviews", "Management reviews (9.3)", frozenset({"ManagementReviewRecorded"})),
+    ("incidents", "AI incidents and concerns (A.3.3, A.8.4, 10.2; EU AI Act Art. 73)", frozenset({
+        "IncidentReported", "IncidentReclassified", "IncidentStatusChanged",
+        "IncidentNotificationSent", "IncidentNonconformityRaised", "IncidentClosed",
+        "ConcernRaised", "ConcernTriaged"})),
 ]  # fmt: skip
 _SECTION_OF = {t: key for key, _, types in SECTIONS for t in types}
 MAX_ROWS = 1000  # per section; events.jsonl always has them all
@@ -61,6 +65,7 @@ class Trace:
         self.rows["other"] = []
         self.types: Counter[str] = Counter()
         self.full: set[str] = set()  # types whose section has no room left: add() can be skipped
+        self.deadlines = Deadlines()
 
     def count(self, types: Iterable[str]) -> None:
         """Count events by type (all of them, whether their row is kept or not)."""
@@ -70,14 +75,52 @@ class Trace:
         """Keep an event's row, summarising its data, while its section has room."""
         rows = self.rows[_SECTION_OF.get(type_, "other")]
         if len(rows) < MAX_ROWS:
-            what = trail.summary(type_, orjson.loads(data_json))
-            rows.append((time, str(position), type_, actor, what))
+            data = orjson.loads(data_json)
+            rows.append((time, str(position), type_, actor, trail.summary(type_, data)))
+            self.deadlines.add(type_, data)
         else:
             self.full.add(type_)
 
     def counted(self, key: str) -> int:
         """Events of a section."""
         return sum(n for t, n in self.types.items() if _SECTION_OF.get(t, "other") == key)
+
+
+_DEADLINE_FIELDS = ("serious", "notification_due_at", "deadline_rule", "deadline_article")
+
+
+class Deadlines:
+    """Serious incidents and their Art. 73 notification, folded from the incident events."""
+
+    HEADERS = ["incident", "title", "aware at", "notify by", "rule", "initial notification",
+               "on time", "status"]  # fmt: skip
+
+    def __init__(self) -> None:
+        self.incidents: dict[str, dict[str, Any]] = {}
+
+    def add(self, type_: str, data: dict[str, Any]) -> None:
+        inc = self.incidents.get(str(data.get("incident_id")))
+        match type_:
+            case "IncidentReported":
+                self.incidents[str(data["incident_id"])] = {**data, "status": "detected"}
+            case "IncidentReclassified" if inc is not None:
+                inc.update({k: data.get(k) for k in _DEADLINE_FIELDS})
+            case "IncidentStatusChanged" if inc is not None:
+                inc["status"] = data["to"]
+            case "IncidentClosed" if inc is not None:
+                inc["status"] = "closed"
+            case "IncidentNotificationSent" if inc is not None and data["kind"] == "initial":
+                inc["initial"], inc["on_time"] = data["sent_at"], data.get("on_time")
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """One row per serious incident: its deadline, rule and initial notification."""
+        return [
+            (key, i["title"], str(i["aware_at"]), str(i.get("notification_due_at")),
+             f"{i.get('deadline_rule')} ({i.get('deadline_article')})",
+             str(i.get("initial") or "not sent"),
+             {True: "yes", False: "no", None: "-"}[i.get("on_time")], i["status"])
+            for key, i in self.incidents.items() if i.get("serious")
+        ]  # fmt: skip
 
 
 def _table(headers: list[str], rows: Sequence[tuple[Any, ...]]) -> str:
@@ -127,6 +170,9 @@ def render(
             parts.append("<h3>Statement of Applicability</h3>")
             parts.append(_table(["control", "title", "applicable", "status", "justification"],
                                 applicable))  # fmt: skip
+        if key == "incidents" and trace.deadlines.rows():
+            parts.append("<h3>Serious incidents: notification deadlines (Art. 73)</h3>")
+            parts.append(_table(Deadlines.HEADERS, trace.deadlines.rows()))
         if rows:
             parts.append(_table(["time", "position", "event", "actor", "what"], rows))
             more = trace.counted(key) - len(rows)

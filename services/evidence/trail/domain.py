@@ -17,6 +17,9 @@ _SUMMARIES = {
     "ModelVersionRegistered": "model version {name} {version} ({digest})",
     "DeploymentDecisionMade": "gate: {decision} {model_version} to {environment} ({mode})",
     "DeploymentRecorded": "deployed {model_version} to {environment}",
+    "ResponsibilitiesAssigned": "accountable {accountable}, responsible {responsible}",
+    "DatasetRegistered": "dataset '{name}' version {version} registered ({use}, owner {owner})",
+    "DatasetRevised": "dataset '{name}' version {version} revised: {changed}",
     "RiskCriteriaSet": "risk criteria version {criteria_version} (appetite {appetite})",
     "RiskIdentified": "identified risk '{title}' ({level}, owner {owner})",
     "RiskAssessed": "re-assessed risk: {level}",
@@ -34,6 +37,30 @@ _SUMMARIES = {
     "ImpactAssessmentApproved": "impact assessment approved by {approved_by}",
     "ImpactAssessmentReviewDue": "impact assessment review due: {reason}",
     "SoAEntrySet": "SoA {control_id}: applicable={applicable}, {status}",
+    "PolicyDrafted": "AI policy '{title}' version {policy_version} drafted by {author}",
+    "PolicyRevised": "AI policy '{title}' version {policy_version} written by {revised_by}",
+    "PolicyApproved": "AI policy version {policy_version} approved by {approved_by}",
+    "PolicyReviewed": "AI policy version {policy_version} confirmed at review by {reviewed_by}",
+    "PolicyAcknowledged": "AI policy version {policy_version} acknowledged by {person}",
+    "AIRoleDefined": "AI role '{name}' defined: competences {competences}, held by {members}",
+    "AIRoleRevised": "AI role '{name}' revised: competences {competences}, held by {members}",
+    "AIRoleRetired": "AI role retired: {reason}",
+    "TrainingRecorded": "{person} trained in {competence}, completed {completed_at}",
+    "TrainingRecordWithdrawn": "training record of {person} withdrawn: {reason}",
+    "ObjectiveSet": "AI objective '{title}' set: {direction} {target} by {due}, owner {owner}",
+    "ObjectiveRevised": "AI objective '{title}' revised: {direction} {target} by {due}",
+    "ObjectiveApproved": "AI objective approved by {approved_by}",
+    "ObjectiveMeasured": "AI objective measured: {value} at {measured_at}",
+    "SupplierRegistered": "supplier '{name}' registered (due diligence {due_diligence})",
+    "SupplierRevised": "supplier '{name}' revised (due diligence {due_diligence})",
+    "SupplierReviewed": "supplier reviewed by {reviewed_by}: due diligence {due_diligence}",
+    "SupplierApproved": "supplier approved for use by {approved_by}",
+    "SupplierRetired": "supplier retired: {reason}",
+    "InterestedPartyRecorded": "interested party '{name}' ({kind}) recorded",
+    "InterestedPartyRevised": "interested party '{name}' ({kind}) revised",
+    "InterestedPartyRetired": "interested party retired: {reason}",
+    "AIMSScopeSet": "AIMS scope version {scope_version} written by {set_by}",
+    "AIMSScopeApproved": "AIMS scope version {scope_version} approved by {approved_by}",
     "EvidenceRecorded": "evidence '{title}' ({kind}) for controls {control_ids}",
     "EvidenceSuperseded": "evidence superseded by {superseded_by}",
     "AuditPlanned": "audit '{title}' planned, auditors {auditors}",
@@ -46,6 +73,23 @@ _SUMMARIES = {
     "CorrectiveActionCompleted": "corrective action completed",
     "NonconformityClosed": "nonconformity closed by {closed_by} (effective={effective})",
     "ManagementReviewRecorded": "management review held {held_on}, {attendees}",
+    "IncidentReported": (
+        "AI incident '{title}' reported: {severity}, serious={serious},"
+        " notify by {notification_due_at} ({deadline_article})"
+    ),
+    "IncidentReclassified": (
+        "incident reclassified: {severity}, serious={serious},"
+        " notify by {notification_due_at} ({deadline_article}): {reason}"
+    ),
+    "IncidentStatusChanged": "incident {frm} -> {to}: {comment}",
+    "IncidentNotificationSent": (
+        "{kind} notification to {authority} sent {sent_at}"
+        " (reference {reference}, on time: {on_time})"
+    ),
+    "IncidentNonconformityRaised": "incident raised nonconformity {nc_id}",
+    "IncidentClosed": "incident closed by {closed_by}: {resolution}",
+    "ConcernRaised": "concern raised (anonymous={anonymous}): {description}",
+    "ConcernTriaged": "concern triaged by {triaged_by}: {outcome} ({reason})",
     "CheckpointSigned": "checkpoint signed at position {position} (key {key_id})",
     "LogCheckpointSigned": "checkpoint of the log's first {tree_size} events signed ({origin})",
 }

@@ -12,9 +12,11 @@ from services.registry.gate.domain import DeploymentDecision
 from services.registry.gate.handlers import Gate
 from services.registry.gate.queries import ProjectedFacts
 from services.registry.gate.schemas import DecisionIn, DecisionOut, DeploymentIn
+from services.registry.policy.handlers import follow
 from services.registry.state import registry_state
 from shared.http.deps import Ctx, Fresh, Repo, resource, written
 from shared.http.problems import Problem
+from shared.http.state import core
 
 router = APIRouter(tags=["deployment gate"])
 
@@ -22,7 +24,8 @@ router = APIRouter(tags=["deployment gate"])
 async def get_gate(request: Request) -> Gate:
     """The gate of this app: its configuration, facts from the projection and the log."""
     state = registry_state(request.app)
-    return Gate(state.gate, ProjectedFacts(state.read_pool, state.store))
+    config = await follow(request.app, core(request.app).repo, state.gate)
+    return Gate(config, ProjectedFacts(state.read_pool, state.store))
 
 
 GateDep = Annotated[Gate, Depends(get_gate)]

@@ -1,11 +1,12 @@
 """The registry's own copy of the risk and evidence facts its gates need.
 
 The gate never calls another service: this projection folds the risk, acceptance,
-impact, SoA, criteria and evidence events of the shared log into one row per stream
-(per stream and system for evidence linked to several systems; per control for SoA
-rows). Every event of those streams moves the row's `version` to the stream's version,
-even types the fold does not know, so a decision's basis (stream -> version) can later
-be compared with the log itself. One indexed query reads all facts of a system
+impact, SoA, criteria, evidence and incident events of the shared log, and the registry's
+own oversight, breach and dataset events, into one row per stream (per stream and system
+for evidence, incidents and datasets naming several systems; per control for SoA rows).
+Every event of those streams moves the row's `version` to the stream's version, even
+types the fold does not know, so a decision's basis (stream -> version) can later be
+compared with the log itself. One indexed query reads all facts of a system
 (`gate.queries.ProjectedFacts`).
 """
 
@@ -20,7 +21,11 @@ from shared.kernel.eventstore import StoredEvent
 from shared.kernel.projections import Projection, uid
 
 NAME = "registry.gate_facts"
-CATEGORIES = frozenset({"risk", "acceptance", "impact", "evidence", "soa", "criteria"})
+CATEGORIES = frozenset({
+    "risk", "acceptance", "impact", "evidence", "soa", "criteria", "oversight", "breach",
+    "incident", "dataset",
+})  # fmt: skip
+PER_SYSTEM = frozenset({"evidence", "incident", "dataset"})  # one row per stream and system named
 _LOAD = (
     "SELECT key, system_id, kind, stream_id, version, position, data FROM registry_gate_fact"
     " WHERE stream_id = ANY($1::text[]) OR key = ANY($2::text[])"
@@ -75,6 +80,40 @@ def fold(e: StoredEvent) -> tuple[str, str, list[str | None], dict[str, Any]] | 
             patch = {"evidence_id": d["evidence_id"], "control_ids": d.get("control_ids", []),
                      "valid_until": d.get("valid_until"), "superseded": False}  # fmt: skip
             return "evidence", e.stream_id, list(d.get("system_ids") or []), patch
+        case "OversightAssigned":
+            return "oversight", e.stream_id, system, {"overseers": d["overseers"]}
+        case "MonitoringThresholdBreached":
+            patch = {"breach_id": d["breach_id"], "metric": d["metric"], "reviewed": False}
+            return "breach", e.stream_id, system, patch
+        case "MonitoringBreachReviewed":
+            return "breach", e.stream_id, system, {"reviewed": True, "decision": d["decision"]}
+        case "IncidentReported" | "IncidentReclassified" | "IncidentClosed":
+            return "incident", e.stream_id, list(d.get("system_ids") or []), _incident(e)
+        case "DatasetRegistered" | "DatasetRevised":
+            patch = {k: d[k] for k in ("dataset_id", "use", "provenance", "model_version_ids")}
+            return "dataset", e.stream_id, list(d["system_ids"]), patch | {"named": True}
+    return None
+
+
+def _incident(e: StoredEvent) -> dict[str, Any]:
+    """An incident's fact: open until closed, serious as last (re)classified."""
+    d = e.data
+    patch: dict[str, Any] = {"incident_id": d["incident_id"], "named": True}
+    if e.type == "IncidentClosed":
+        return patch | {"closed": True}
+    patch |= {"serious": d["serious"], "severity": d["severity"]}
+    return patch | ({"title": d.get("title"), "closed": False} if e.type == "IncidentReported"
+                    else {})  # fmt: skip
+
+
+def _restate(e: StoredEvent, row: list[Any]) -> dict[str, Any] | None:
+    """What an incident or dataset event says of the rows of systems it no longer names (or
+    of an incident it closes)."""
+    if e.type == "IncidentClosed":
+        return {"closed": True}
+    restates = e.type in ("IncidentReclassified", "DatasetRevised")
+    if restates and str(row[1]) not in map(str, e.data["system_ids"]):
+        return {"named": False}
     return None
 
 
@@ -136,6 +175,9 @@ class GateFactsProjection(Projection):
                     dirty[row[0]] = row
             for row in by_stream.get(e.stream_id, ()):
                 row[4], row[5] = e.version, e.position
+                restated = _restate(e, row) if e.category in ("incident", "dataset") else None
+                if restated:
+                    row[6] = row[6] | restated
                 dirty[row[0]] = row
         if dirty:
             cols = list(zip(*dirty.values(), strict=True))
@@ -147,4 +189,4 @@ class GateFactsProjection(Projection):
 
 def _keys(folded: tuple[str, str, list[str | None], dict[str, Any]]) -> list[str]:
     kind, prefix, systems, _ = folded
-    return [f"{prefix}/{s}" for s in systems] if kind == "evidence" else [prefix] * len(systems)
+    return [f"{prefix}/{s}" for s in systems] if kind in PER_SYSTEM else [prefix] * len(systems)

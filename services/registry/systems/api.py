@@ -22,6 +22,8 @@ from services.registry.systems.schemas import (
     TransitionIn,
 )
 from shared.contract.events.registry import Stage, Tier
+from shared.domain.approvals import Requested
+from shared.http.approvals import Sod, accepted
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, written
 from shared.http.fields import Instant
 from shared.http.pagination import Cursor, Page
@@ -77,15 +79,21 @@ async def get_system(
 @router.patch(
     "/v1/systems/{system_id}", response_model=SystemOut,
     responses=NO_SYSTEM | STALE | NOT_OWNER | {
-        409: {"description": "retired, or a name claimed elsewhere"}
+        202: {"description": "a lower tier than the last assessed one, or an owner handing"
+              " the system on: the change waits for an approver (the body is the approval)"},
+        409: {"description": "retired, a name claimed elsewhere, or a change already waiting"},
     },
 )  # fmt: skip
 async def patch_system(
-    system_id: UUID, body: SystemPatch, ctx: Ctx, repo: Repo, pool: ReadPool, expected: IfMatch
-) -> Response:
+    system_id: UUID, body: SystemPatch, ctx: Ctx, repo: Repo, pool: ReadPool, expected: IfMatch,
+    sod: Sod,
+) -> Response:  # fmt: skip
     """Change inventory fields (owner, tier, role, intended use, tags...); send If-Match."""
     cmd = body.to_command(system_id, expected)
-    system, result = await handlers.update_system(cmd, ctx, repo, pool)
+    out = await handlers.update_system(cmd, ctx, repo, pool, sod)
+    if isinstance(out, Requested):
+        return accepted(out)
+    system, result = out
     if result is None:
         return resource(SystemOut.of(system), system.version)
     return written(result, SystemOut.of(system))

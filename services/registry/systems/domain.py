@@ -17,6 +17,8 @@ from services.registry.gate.domain import (
     SystemView,
     evaluate,
 )
+from shared.contract import eu_ai_act
+from shared.contract.events.approvals import ApprovalRef
 from shared.contract.events.registry import (
     ModelVersionAliasSet,
     ModelVersionRegistered,
@@ -28,12 +30,19 @@ from shared.contract.events.registry import (
     SystemStageChanged,
     SystemUpdated,
 )
-from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.aggregate import DomainEvent
+from shared.domain.approvals import ChangeControlled, ChangeRequest
 from shared.domain.errors import Conflict, NotAllowed, NotFound
 from shared.kernel.requestctx import Actor
 
 # Changes that call for a new risk or impact assessment (8.2-8.4: "on significant change").
 SIGNIFICANT = frozenset({"eu_ai_act_tier", "purpose", "intended_use", "provider_role"})
+# Separation-of-duties decisions: changes that wait for a second person.
+TIER_DOWNGRADE = "system.tier_downgrade"
+OWNER_REASSIGNMENT = "system.owner_reassignment"
+# How much protection a tier asks for ("unassessed" is no assessment, so not ranked): the
+# ranks of the EU AI Act data (shared/contract/data/eu_ai_act.yaml).
+TIER_RANK = eu_ai_act.tier_rank()
 
 
 @dataclass
@@ -52,7 +61,7 @@ class ModelVersion:
 
 
 @dataclass
-class AISystem(Aggregate):
+class AISystem(ChangeControlled):
     category = "system"
     name: str = ""
     purpose: str = ""
@@ -64,6 +73,7 @@ class AISystem(Aggregate):
     mlflow_model_names: list[str] = field(default_factory=list)
     stage: Stage = "inception"
     model_versions: list[ModelVersion] = field(default_factory=list)
+    assessed_tier: str | None = None  # the latest tier other than "unassessed"
 
     @classmethod
     def register(cls, id: UUID, **fields: Any) -> AISystem:
@@ -79,24 +89,54 @@ class AISystem(Aggregate):
         raise NotAllowed(f"only the system's owner ({self.owner}) or an admin changes it",
                          code="not_system_owner", owner=self.owner)  # fmt: skip
 
+    def update_decision(self, changes: dict[str, Any], actor: Actor) -> str | None:
+        """The decision a change needs from a second person: a lower tier than the last
+        assessed one, or an owner handing the system on (an admin reassigns directly)."""
+        self.check_changer(actor)
+        self._not_retired()
+        tier = changes.get("eu_ai_act_tier")
+        downgrade = (
+            tier is not None and self.assessed_tier is not None and tier in TIER_RANK
+            and TIER_RANK[tier] < TIER_RANK[self.assessed_tier]
+        )  # fmt: skip
+        owner = changes.get("owner")
+        handover = owner is not None and owner != self.owner and not actor.has("admin")
+        if downgrade and handover:
+            raise Conflict("ask for the tier and the owner change separately: each needs its"
+                           " own approval", code="split_change")  # fmt: skip
+        return TIER_DOWNGRADE if downgrade else OWNER_REASSIGNMENT if handover else None
+
+    def basis(self) -> dict[str, Any]:
+        """What a requested change is asked against: the tier and the owner."""
+        return {"eu_ai_act_tier": self.eu_ai_act_tier, "owner": self.owner}
+
+    def carry_out(self, req: ChangeRequest, ref: ApprovalRef) -> None:
+        """Make an approved change take effect, citing its approval."""
+        self.check_basis(req, self.basis())
+        self._not_retired()
+        self._change(dict(req.change), ref)
+
     def update(self, changes: dict[str, Any], actor: Actor) -> None:
         """Change inventory fields; an owner change is its own event (5.3 accountability).
 
-        Only the owner or an admin changes the system; only an admin reassigns the owner.
+        Only the owner or an admin changes the system; changes that need a second person
+        (`update_decision`) are refused here.
         """
-        self.check_changer(actor)
-        self._not_retired()
+        if self.update_decision(changes, actor) is not None:
+            raise NotAllowed("this change needs an approval", code="approval_required")
+        self._change(changes, None)
+
+    def _change(self, changes: dict[str, Any], approval: ApprovalRef | None) -> None:
         owner = changes.pop("owner", None)
         if owner is not None and owner != self.owner:
-            if not actor.has("admin"):
-                raise NotAllowed("only an admin reassigns a system's owner",
-                                 code="owner_reassignment")  # fmt: skip
-            self._emit(SystemOwnerAssigned(system_id=self.id, owner=owner,
-                                           previous_owner=self.owner))  # fmt: skip
+            self._emit(SystemOwnerAssigned(
+                system_id=self.id, owner=owner, previous_owner=self.owner, approval=approval
+            ))  # fmt: skip
         changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if changed:
             significant = bool(SIGNIFICANT & changed.keys())
-            self._emit(SystemUpdated(system_id=self.id, changes=changed, significant=significant))
+            self._emit(SystemUpdated(system_id=self.id, changes=changed, significant=significant,
+                                     approval=approval))  # fmt: skip
 
     def check_move(self, to: Stage, policy: GatePolicy) -> None:
         """Refuse a move the lifecycle does not allow from the current stage."""
@@ -166,6 +206,10 @@ class AISystem(Aggregate):
             [ModelVersionView(m.id, m.name, m.version, m.digest) for m in self.model_versions],
         )  # fmt: skip
 
+    def _assessed(self) -> None:
+        if eu_ai_act.triaged(self.eu_ai_act_tier):
+            self.assessed_tier = self.eu_ai_act_tier
+
     def _not_retired(self) -> None:
         if self.stage == "retired":
             raise Conflict("a retired system cannot change", code="retired")
@@ -177,14 +221,17 @@ class AISystem(Aggregate):
         raise NotFound(f"{name} version {version} is not registered for this system")
 
     def apply(self, event: DomainEvent) -> None:
+        self.track_approvals(event)
         match event:
             case SystemRegistered():
                 fields = event.model_dump(exclude={"system_id"})
                 for k, v in fields.items():
                     setattr(self, k, list(v) if isinstance(v, list) else v)
+                self._assessed()
             case SystemUpdated():
                 for k, v in event.changes.items():
                     setattr(self, k, v)
+                self._assessed()
             case SystemOwnerAssigned():
                 self.owner = event.owner
             case SystemStageChanged():

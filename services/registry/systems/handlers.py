@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -17,7 +18,11 @@ from services.registry.systems.commands import (
     UpdateSystem,
 )
 from services.registry.systems.domain import AISystem, ModelVersion, refuse_claimed
+from shared.contract.events.approvals import ApprovalRef
+from shared.domain import approvals
+from shared.domain.approvals import ApprovalKind, ChangeControlled, ChangeRequest, Requested
 from shared.domain.repository import Repository
+from shared.domain.sod import SodPolicy
 from shared.kernel.eventstore import AppendResult
 from shared.kernel.requestctx import RequestContext
 
@@ -39,14 +44,24 @@ async def register_system(
 
 
 async def update_system(
-    cmd: UpdateSystem, ctx: RequestContext, repo: Repository, pool: asyncpg.Pool
-) -> tuple[AISystem, AppendResult | None]:
-    """Change inventory fields (owner or admin; If-Match); no change, no result."""
+    cmd: UpdateSystem, ctx: RequestContext, repo: Repository, pool: asyncpg.Pool, sod: SodPolicy
+) -> tuple[AISystem, AppendResult | None] | Requested:
+    """Change inventory fields (owner or admin; If-Match); no change, no result.
+
+    A lower tier than the last assessed one, or an owner handing the system on, waits for
+    an approver: the request is recorded and returned instead.
+    """
     changes = _changes(cmd)
     system = await repo.load(AISystem, cmd.system_id)
     system.check_changer(ctx.actor)
     names = changes.get("mlflow_model_names", [])
     refuse_claimed(await queries.claimed_elsewhere(pool, names, cmd.system_id))
+    decision = system.update_decision(changes, ctx.actor)
+    if decision is not None:
+        return await approvals.request(
+            repo, ctx, sod, SYSTEMS, system, decision, changes, basis=system.basis(),
+            system_id=system.id, expected_version=cmd.expected_version,
+        )  # fmt: skip
     system.update(changes, ctx.actor)
     if not system.pending:
         return system, None
@@ -91,3 +106,34 @@ async def register_model_version(
     if not created:
         return system, mv, None
     return system, mv, await repo.save(system, ctx)
+
+
+class SystemChanges(ApprovalKind):
+    """AI systems in four-eyes approvals: tier downgrades, owners handing a system on."""
+
+    aggregate = AISystem
+    subject_type = "system"
+
+    def href(self, subject_id: UUID, change: Mapping[str, Any]) -> str:
+        return f"/v1/systems/{subject_id}"
+
+    async def relations(
+        self, repo: Repository, agg: ChangeControlled, req: ChangeRequest
+    ) -> dict[str, set[str]]:
+        system = cast(AISystem, agg)
+        proposed = req.change.get("owner")
+        return {
+            "author": {system.author} if system.author else set(),
+            "revisers": set(system.writers), "system_owner": {system.owner},
+            "proposed_owner": {proposed} if proposed else set(),
+        }  # fmt: skip
+
+    async def carry_out(
+        self, repo: Repository, ctx: RequestContext, agg: ChangeControlled, req: ChangeRequest,
+        ref: ApprovalRef,
+    ) -> AppendResult:  # fmt: skip
+        cast(AISystem, agg).carry_out(req, ref)
+        return await repo.save(agg, ctx)
+
+
+SYSTEMS = SystemChanges()

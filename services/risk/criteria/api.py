@@ -6,8 +6,10 @@ from fastapi import APIRouter, Response
 
 from services.risk.criteria import handlers
 from services.risk.criteria.schemas import CriteriaIn, criteria_out
-from services.risk.responses import WRITE
-from shared.http.deps import Ctx, IfMatch, Repo, resource, saved
+from services.risk.responses import FORBIDDEN, PENDING, WRITE, documented
+from shared.domain.approvals import Requested
+from shared.http.approvals import Sod, accepted
+from shared.http.deps import Ctx, IfMatch, Repo, resource
 
 router = APIRouter(tags=["risks"])
 
@@ -19,8 +21,14 @@ async def get_criteria(repo: Repo) -> Response:
     return resource(criteria_out(criteria), criteria.version)
 
 
-@router.put("/v1/criteria", responses=WRITE)
-async def put_criteria(body: CriteriaIn, ctx: Ctx, repo: Repo, expected: IfMatch) -> Response:
-    """Adopt new risk criteria (a new version; existing risks keep the version that scored them)."""
-    criteria, result = await handlers.set_criteria(body.to_command(expected), repo, ctx)
-    return saved(result, criteria_out(criteria), criteria.version)
+@router.put("/v1/criteria", responses=documented(PENDING, FORBIDDEN, WRITE))
+async def put_criteria(
+    body: CriteriaIn, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod
+) -> Response:
+    """Ask for new risk criteria: 202, they take effect when another approver approves them
+    (a new version; existing risks keep the version that scored them). The same criteria
+    again answer 200 with those in force."""
+    out = await handlers.set_criteria(body.to_command(expected), repo, ctx, sod)
+    if isinstance(out, Requested):
+        return accepted(out)
+    return resource(criteria_out(out), out.version)

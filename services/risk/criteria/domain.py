@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.contract import criteria as defaults
+from shared.contract.events.approvals import ApprovalRef
 from shared.contract.events.risk import RiskCriteriaSet
-from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.aggregate import DomainEvent
+from shared.domain.approvals import ChangeControlled, ChangeRequest
 from shared.domain.errors import Invalid
 
 # The organisation has one set of criteria; its stream is `criteria-<CRITERIA_ID>`.
 CRITERIA_ID = uuid.UUID("6c1d4a8e-2f1b-4c53-9a0e-4201c0de0001")
 FIELDS = ("likelihood_labels", "consequence_labels", "levels", "matrix", "appetite")
+# New criteria (scales, matrix, appetite) wait for an approver other than the requester.
+CHANGE = "criteria.change"
 
 
 def _error(loc: list[str | int], msg: str, kind: str = "value_error") -> dict[str, Any]:
@@ -83,7 +87,7 @@ def above_appetite(doc: dict[str, Any], level: str) -> bool:
 
 
 @dataclass
-class RiskCriteria(Aggregate):
+class RiskCriteria(ChangeControlled):
     """The versioned criteria; version 0 is the built-in default until the first set."""
 
     category = "criteria"
@@ -98,18 +102,34 @@ class RiskCriteria(Aggregate):
         """The criteria that were current as version `version` (the latest if unknown)."""
         return self.history.get(version, self.current)
 
-    def set(self, doc: dict[str, Any]) -> None:
-        """Adopt new criteria; raises Invalid listing every inconsistency."""
+    def decision(self, doc: dict[str, Any]) -> str | None:
+        """The approval new criteria need (none when nothing changes); Invalid if inconsistent."""
         errs = problems(doc)
         if errs:
             raise Invalid("the risk criteria are inconsistent", code="validation", errors=errs)
-        if all(doc[k] == self.current[k] for k in FIELDS):
+        return None if all(doc[k] == self.current[k] for k in FIELDS) else CHANGE
+
+    def basis(self) -> dict[str, Any]:
+        """What a requested change is asked against: the version in force."""
+        return {"criteria_version": self.criteria_version}
+
+    def carry_out(self, req: ChangeRequest, ref: ApprovalRef) -> None:
+        """Adopt approved criteria, citing the approval."""
+        self.check_basis(req, self.basis())
+        self.set(req.change, ref)
+
+    def set(self, doc: dict[str, Any], approval: ApprovalRef | None = None) -> None:
+        """Adopt new criteria (the effect of an approval); Invalid lists every inconsistency."""
+        if self.decision(doc) is None and approval is None:
             return
         new = {k: doc[k] for k in FIELDS}
-        self._emit(RiskCriteriaSet(criteria_version=self.criteria_version + 1, **new))
+        self._emit(
+            RiskCriteriaSet(criteria_version=self.criteria_version + 1, approval=approval, **new)
+        )
 
     def apply(self, event: DomainEvent) -> None:
+        self.track_approvals(event)
         match event:
             case RiskCriteriaSet():
-                self.current = event.model_dump()
+                self.current = event.model_dump(exclude={"approval"})
                 self.history[event.criteria_version] = self.current

@@ -13,6 +13,7 @@ from services.risk.impact.commands import SubmitImpact
 from services.risk.impact.domain import ImpactAssessment
 from services.risk.impact.schemas import ApprovalIn, ImpactIn, ImpactPatch, impact_out
 from services.risk.responses import CHANGE, CREATE, DECIDE, LIST, READ_ONE, STALE, documented
+from shared.http.approvals import Sod
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, saved, written
 from shared.http.pagination import Cursor, Page
 
@@ -65,9 +66,11 @@ async def submit_impact(assessment_id: UUID, ctx: Ctx, repo: Repo, expected: IfM
 
 @router.post("/v1/impact-assessments/{assessment_id}/approve", responses=documented(DECIDE, STALE))
 async def approve_impact(
-    assessment_id: UUID, ctx: Ctx, repo: Repo, expected: IfMatch, body: ApprovalIn | None = None
-) -> Response:
-    """Approve a submitted assessment (an approver who is not its author)."""
+    assessment_id: UUID, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod,
+    body: ApprovalIn | None = None,
+) -> Response:  # fmt: skip
+    """Approve a submitted assessment (an approver who is not its author, a reviser, a
+    submitter or the system's owner)."""
     cmd = (body or ApprovalIn()).to_command(assessment_id, expected)
-    ia, result = await handlers.approve_impact(cmd, repo, ctx)
+    ia, result = await handlers.approve_impact(cmd, repo, ctx, sod)
     return written(result, impact_out(ia))

@@ -15,12 +15,14 @@ from shared.contract.events.risk import (
     ImpactAssessmentSubmitted,
 )
 from shared.domain.aggregate import Aggregate, DomainEvent
-from shared.domain.errors import Conflict, Invalid, NotAllowed
+from shared.domain.errors import Conflict, Invalid
+from shared.domain.sod import SodPolicy, default_policy
 from shared.kernel.eventstore import StoredEvent
 from shared.kernel.requestctx import Actor
 
 # What a submitted assessment must state.
 REQUIRED_ON_SUBMIT = ("intended_use", "severity", "reversibility")
+APPROVAL = "impact_assessment.approval"  # its separation-of-duties decision
 
 
 @dataclass
@@ -91,26 +93,21 @@ class ImpactAssessment(Aggregate):
                                       submitted_by=actor.sub)
         )  # fmt: skip
 
-    def excluded(self, system_owner: str | None) -> dict[str, str]:
-        """Who may not approve, and why: author, revisers, submitters, the system's owner."""
-        who = {self.author: "author"}
-        who |= {s: "reviser" for s in self.revisers if s not in who}
-        who |= {s: "submitter" for s in self.submitters if s not in who}
-        if system_owner and system_owner not in who:
-            who[system_owner] = "system_owner"
-        return who
+    def relations(self, system_owner: str | None) -> dict[str, set[str]]:
+        """Who stands how to the assessment: author, revisers, submitters, system owner."""
+        return {
+            "author": {self.author}, "revisers": set(self.revisers),
+            "submitters": set(self.submitters),
+            "system_owner": {system_owner} if system_owner else set(),
+        }  # fmt: skip
 
-    def approve(self, actor: Actor, comment: str = "", system_owner: str | None = None) -> None:
-        """Approve a submitted assessment: not by its author, a reviser, a submitter, nor the
-        system's owner (separation of duties)."""
-        relation = self.excluded(system_owner).get(actor.sub)
-        if relation is not None:
-            raise NotAllowed(
-                f"separation of duties: the assessment's {relation.replace('_', ' ')} may not"
-                " approve it", code="separation_of_duties", relation=relation,
-            )  # fmt: skip
-        if not actor.has("approver"):
-            raise NotAllowed("only an approver may approve an impact assessment")
+    def approve(
+        self, actor: Actor, comment: str = "", system_owner: str | None = None,
+        sod: SodPolicy | None = None,
+    ) -> None:  # fmt: skip
+        """Approve a submitted assessment: by an approver who is none of the people the
+        separation-of-duties policy excludes (author, revisers, submitters, system owner)."""
+        (sod or default_policy()).check_decider(APPROVAL, actor, self.relations(system_owner))
         if self.status != "submitted":
             raise Conflict(f"only a submitted assessment can be approved; it is {self.status}",
                            code=f"impact_{self.status}")  # fmt: skip

@@ -13,10 +13,12 @@ from services.risk.impact.commands import (
     SubmitImpact,
 )
 from services.risk.impact.domain import ImpactAssessment
-from services.risk.impact.queries import impact_ids, system_owner
+from services.risk.impact.queries import impact_ids
 from services.risk.register.domain import Risk
+from services.risk.systems import system_owner
 from shared.domain.errors import Invalid
 from shared.domain.repository import Repository
+from shared.domain.sod import SodPolicy
 from shared.kernel.eventstore import AppendResult, StreamNotFound
 from shared.kernel.requestctx import RequestContext
 
@@ -67,11 +69,13 @@ async def submit_impact(cmd: SubmitImpact, repo: Repository, ctx: RequestContext
     return ia, await repo.save(ia, ctx, expected_version=cmd.expected_version)
 
 
-async def approve_impact(cmd: ApproveImpact, repo: Repository, ctx: RequestContext) -> Saved:
+async def approve_impact(
+    cmd: ApproveImpact, repo: Repository, ctx: RequestContext, sod: SodPolicy
+) -> Saved:
     """Approve a submitted assessment (not by its author, revisers, submitters, system owner)."""
     ia = await repo.load(ImpactAssessment, cmd.assessment_id)
     owner = await system_owner(repo, ia.assessed_system_id)
-    ia.approve(ctx.actor, cmd.comment, owner)
+    ia.approve(ctx.actor, cmd.comment, owner, sod)
     return ia, await repo.save(ia, ctx, expected_version=cmd.expected_version)
 
 

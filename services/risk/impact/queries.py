@@ -6,7 +6,6 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.domain.aggregate import stream_id
 from shared.domain.repository import Repository
 from shared.http.pagination import Page, keyset_page
 
@@ -14,11 +13,6 @@ from shared.http.pagination import Page, keyset_page
 _IMPACTS = (
     "SELECT stream_id FROM events WHERE type = 'ImpactAssessmentDrafted'"
     " AND data->>'system_id' = $1 ORDER BY position"
-)
-# The system's current owner, from the registry's events in the shared log (no projection lag).
-_SYSTEM_OWNER = (
-    "SELECT data->>'owner' AS owner FROM events WHERE stream_id = $1"
-    " AND type IN ('SystemRegistered', 'SystemOwnerAssigned') ORDER BY version DESC LIMIT 1"
 )
 
 
@@ -37,9 +31,3 @@ async def impact_ids(repo: Repository, system_id: UUID) -> list[UUID]:
     """Ids of every impact assessment of an AI system, oldest first, from the log itself."""
     rows = await repo.store.pool.fetch(_IMPACTS, str(system_id))
     return [UUID(r["stream_id"].split("-", 1)[1]) for r in rows]
-
-
-async def system_owner(repo: Repository, system_id: UUID) -> str | None:
-    """The current owner of an AI system, read from the log; None for an unknown system."""
-    owner = await repo.store.pool.fetchval(_SYSTEM_OWNER, stream_id("system", system_id))
-    return None if owner is None else str(owner)

@@ -20,5 +20,6 @@ router = APIRouter(tags=["posture"])
     responses=documented(BAD_LIST, INVALID),
 )  # fmt: skip
 async def get_posture(system_id: UUID, pool: ReadPool) -> dict[str, Any]:
-    """Open risks by level, unaccepted risks above appetite, expiries, impact status."""
+    """Open risks by level, unaccepted risks above appetite, expiries, impact status, and
+    monitoring: whether the plan's review is overdue and which breaches await review."""
     return await queries.posture(pool, system_id, datetime.now(UTC))

@@ -49,6 +49,7 @@ async def posture(pool: asyncpg.Pool, system_id: UUID, now: datetime) -> dict[st
     )
     return {
         "system_id": system_id,
+        "monitoring": await monitoring(pool, system_id, now),
         "open_risks": {"total": sum(by_level.values()), "by_level": by_level},
         "unaccepted_above_appetite": [
             {"risk_id": r["id"], "title": r["title"], "level": r["level"], "status": r["status"]}
@@ -71,4 +72,21 @@ def _expiry(a: asyncpg.Record, now: datetime) -> dict[str, Any]:
     return {
         "acceptance_id": a["id"], "risk_id": a["risk_id"], "expires_at": a["expires_at"],
         "expired": days <= 0, "expiring_soon": 0 < days <= EXPIRY_WARNING_DAYS,
+    }  # fmt: skip
+
+
+async def monitoring(pool: asyncpg.Pool, system_id: UUID, now: datetime) -> dict[str, Any]:
+    """The system's monitoring plan review (due, overdue) and its breaches awaiting review."""
+    row = await pool.fetchrow(
+        "SELECT metrics, review_every_days, review_due_at, reviewed_at, reviewed_by,"
+        " open_breaches FROM risk_monitoring_review WHERE system_id = $1",
+        system_id,
+    )
+    if row is None:
+        return {"plan": False, "review_overdue": False, "open_breaches": []}
+    return {
+        "plan": True, "metrics": row["metrics"], "review_every_days": row["review_every_days"],
+        "reviewed_at": row["reviewed_at"], "reviewed_by": row["reviewed_by"],
+        "review_due_at": row["review_due_at"], "review_overdue": now > row["review_due_at"],
+        "open_breaches": list(row["open_breaches"]),
     }  # fmt: skip

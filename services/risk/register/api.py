@@ -31,8 +31,10 @@ from services.risk.register.schemas import (
     risk_out,
     treatment_out,
 )
-from services.risk.responses import CHANGE, CREATE, DECIDE, LIST, READ_ONE
+from services.risk.responses import CHANGE, CREATE, DECIDE, GUARDED, LIST, READ_ONE
+from shared.domain.approvals import Requested
 from shared.domain.repository import Repository
+from shared.http.approvals import Sod, accepted
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, saved, written
 from shared.http.pagination import Cursor, Page
 from shared.kernel.eventstore import AppendResult
@@ -53,6 +55,13 @@ async def _risk_body(repo: Repository, risk: Risk, as_of: datetime | None = None
 
 async def _risk_saved(repo: Repository, risk: Risk, result: AppendResult | None) -> Response:
     return saved(result, await _risk_body(repo, risk), risk.version)
+
+
+async def _outcome(repo: Repository, out: handlers.Outcome) -> Response:
+    """The changed risk, or (the change waits for an approver) 202 with the approval."""
+    if isinstance(out, Requested):
+        return accepted(out)
+    return await _risk_saved(repo, *out)
 
 
 @router.post("/v1/risks", status_code=201, responses=CREATE)
@@ -83,13 +92,15 @@ async def get_risk(risk_id: UUID, repo: Repo, as_of: AsOf = None) -> Response:
     return resource(await _risk_body(repo, risk, as_of), risk.version)
 
 
-@router.post("/v1/risks/{risk_id}/assessments", responses=CHANGE)
+@router.post("/v1/risks/{risk_id}/assessments", responses=GUARDED)
 async def reassess_risk(
-    risk_id: UUID, body: AssessmentIn, ctx: Ctx, repo: Repo, expected: IfMatch
+    risk_id: UUID, body: AssessmentIn, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod
 ) -> Response:
-    """Re-assess the inherent risk (omitted values keep theirs; the current criteria score it)."""
-    risk, result = await handlers.reassess_risk(body.to_command(risk_id, expected), repo, ctx)
-    return await _risk_saved(repo, risk, result)
+    """Re-assess the inherent risk (omitted values keep theirs; the current criteria score it).
+
+    Bringing a risk above appetite within it answers 202: it waits for an approver."""
+    out = await handlers.reassess_risk(body.to_command(risk_id, expected), repo, ctx, sod)
+    return await _outcome(repo, out)
 
 
 @router.post("/v1/risks/{risk_id}/treatments", status_code=201, responses=CHANGE)
@@ -126,22 +137,25 @@ async def list_treatments(
     )  # fmt: skip
 
 
-@router.post("/v1/risks/{risk_id}/residual", responses=CHANGE)
+@router.post("/v1/risks/{risk_id}/residual", responses=GUARDED)
 async def assess_residual(
-    risk_id: UUID, body: ResidualIn, ctx: Ctx, repo: Repo, expected: IfMatch
+    risk_id: UUID, body: ResidualIn, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod
 ) -> Response:
-    """Score the risk that remains after treatment."""
-    risk, result = await handlers.assess_residual(body.to_command(risk_id, expected), repo, ctx)
-    return await _risk_saved(repo, risk, result)
+    """Score the risk that remains after treatment.
+
+    Bringing a risk above appetite within it answers 202: it waits for an approver."""
+    out = await handlers.assess_residual(body.to_command(risk_id, expected), repo, ctx, sod)
+    return await _outcome(repo, out)
 
 
-@router.post("/v1/risks/{risk_id}/close", responses=CHANGE)
+@router.post("/v1/risks/{risk_id}/close", responses=GUARDED)
 async def close_risk(
-    risk_id: UUID, body: CloseIn, ctx: Ctx, repo: Repo, expected: IfMatch
+    risk_id: UUID, body: CloseIn, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod
 ) -> Response:
-    """Close a risk that no longer applies."""
-    risk, result = await handlers.close_risk(body.to_command(risk_id, expected), repo, ctx)
-    return await _risk_saved(repo, risk, result)
+    """Close a risk that no longer applies; one above appetite answers 202 (waits for an
+    approver)."""
+    out = await handlers.close_risk(body.to_command(risk_id, expected), repo, ctx, sod)
+    return await _outcome(repo, out)
 
 
 @router.post("/v1/risks/{risk_id}/acceptance-requests", status_code=201, responses=DECIDE)
@@ -173,24 +187,24 @@ async def get_acceptance(acceptance_id: UUID, repo: Repo, as_of: AsOf = None) ->
 
 
 async def _decide(
-    acceptance_id: UUID, body: DecisionIn | None, ctx: Ctx, repo: Repo, approve: bool
+    acceptance_id: UUID, body: DecisionIn | None, ctx: Ctx, repo: Repo, sod: Sod, approve: bool
 ) -> Response:
     cmd = (body or DecisionIn()).to_command(acceptance_id, approve)
-    acc, result = await handlers.decide_acceptance(cmd, repo, ctx)
+    acc, result = await handlers.decide_acceptance(cmd, repo, ctx, sod)
     return written(result, acceptance_out(acc, _now()))
 
 
 @router.post("/v1/acceptances/{acceptance_id}/approve", responses=DECIDE)
 async def approve_acceptance(
-    acceptance_id: UUID, ctx: Ctx, repo: Repo, body: DecisionIn | None = None
+    acceptance_id: UUID, ctx: Ctx, repo: Repo, sod: Sod, body: DecisionIn | None = None
 ) -> Response:
     """Accept the risk (an approver other than the requester)."""
-    return await _decide(acceptance_id, body, ctx, repo, approve=True)
+    return await _decide(acceptance_id, body, ctx, repo, sod, approve=True)
 
 
 @router.post("/v1/acceptances/{acceptance_id}/reject", responses=DECIDE)
 async def reject_acceptance(
-    acceptance_id: UUID, ctx: Ctx, repo: Repo, body: DecisionIn | None = None
+    acceptance_id: UUID, ctx: Ctx, repo: Repo, sod: Sod, body: DecisionIn | None = None
 ) -> Response:
     """Refuse to accept the risk (an approver other than the requester)."""
-    return await _decide(acceptance_id, body, ctx, repo, approve=False)
+    return await _decide(acceptance_id, body, ctx, repo, sod, approve=False)

@@ -12,9 +12,12 @@ not changed since the version it names (`Acceptance.is_valid`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any, cast
 from uuid import UUID
 
+from services.risk.criteria.domain import RiskCriteria
 from services.risk.criteria.handlers import current_criteria
 from services.risk.register.commands import (
     AssessResidual,
@@ -31,11 +34,18 @@ from services.risk.register.commands import (
 )
 from services.risk.register.domain import OPEN, Acceptance, Risk
 from services.risk.register.queries import acceptance_ids, acceptances_of
+from services.risk.systems import system_owner
+from shared.contract.events.approvals import ApprovalRef
+from shared.domain import approvals
+from shared.domain.approvals import ApprovalKind, ChangeControlled, ChangeRequest, Requested
 from shared.domain.repository import Repository
+from shared.domain.sod import SodPolicy
 from shared.kernel.eventstore import AppendResult, WrongExpectedVersion
 from shared.kernel.requestctx import RequestContext
 
 Saved = tuple[Risk, AppendResult | None]
+# A change that lowers protection is not made but asked for: the request, waiting.
+Outcome = Saved | Requested
 
 
 def _now() -> datetime:
@@ -56,9 +66,17 @@ async def identify_risk(
     return risk, await repo.save(risk, ctx, expected_version=0)
 
 
-async def reassess_risk(cmd: ReassessRisk, repo: Repository, ctx: RequestContext) -> Saved:
-    """Score the inherent risk again (new values or new criteria)."""
+async def reassess_risk(
+    cmd: ReassessRisk, repo: Repository, ctx: RequestContext, sod: SodPolicy
+) -> Outcome:
+    """Score the inherent risk again; bringing it within appetite waits for an approver."""
     risk, criteria = await repo.load(Risk, cmd.risk_id), await current_criteria(repo)
+    decision = risk.reassess_decision(criteria, cmd.likelihood, cmd.consequence)
+    if decision is not None:
+        change = {"op": "reassess", "likelihood": cmd.likelihood, "consequence": cmd.consequence,
+                  "reason": cmd.reason}  # fmt: skip
+        return await _request(repo, ctx, sod, risk, criteria, decision, change, cmd.reason,
+                              cmd.expected_version)  # fmt: skip
     risk.reassess(criteria, cmd.likelihood, cmd.consequence, cmd.reason)
     if not risk.pending:
         return risk, None
@@ -90,9 +108,16 @@ async def complete_treatment(
     return risk, await repo.save(risk, ctx, expected_version=cmd.expected_version)
 
 
-async def assess_residual(cmd: AssessResidual, repo: Repository, ctx: RequestContext) -> Saved:
-    """Score the risk that remains after treatment."""
+async def assess_residual(
+    cmd: AssessResidual, repo: Repository, ctx: RequestContext, sod: SodPolicy
+) -> Outcome:
+    """Score the risk that remains; bringing it within appetite waits for an approver."""
     risk, criteria = await repo.load(Risk, cmd.risk_id), await current_criteria(repo)
+    decision = risk.residual_decision(criteria, cmd.likelihood, cmd.consequence)
+    if decision is not None:
+        change = {"op": "residual", "likelihood": cmd.likelihood, "consequence": cmd.consequence}
+        return await _request(repo, ctx, sod, risk, criteria, decision, change, "",
+                              cmd.expected_version)  # fmt: skip
     risk.assess_residual(criteria, cmd.likelihood, cmd.consequence)
     if not risk.pending:
         return risk, None
@@ -100,12 +125,27 @@ async def assess_residual(cmd: AssessResidual, repo: Repository, ctx: RequestCon
 
 
 async def close_risk(
-    cmd: CloseRisk, repo: Repository, ctx: RequestContext
-) -> tuple[Risk, AppendResult]:
-    """Close a risk that no longer applies."""
-    risk = await repo.load(Risk, cmd.risk_id)
+    cmd: CloseRisk, repo: Repository, ctx: RequestContext, sod: SodPolicy
+) -> Outcome:
+    """Close a risk that no longer applies; one above appetite waits for an approver."""
+    risk, criteria = await repo.load(Risk, cmd.risk_id), await current_criteria(repo)
+    decision = risk.close_decision(criteria)
+    if decision is not None:
+        change = {"op": "close", "reason": cmd.reason}
+        return await _request(repo, ctx, sod, risk, criteria, decision, change, cmd.reason,
+                              cmd.expected_version)  # fmt: skip
     risk.close(cmd.reason)
     return risk, await repo.save(risk, ctx, expected_version=cmd.expected_version)
+
+
+async def _request(
+    repo: Repository, ctx: RequestContext, sod: SodPolicy, risk: Risk, criteria: RiskCriteria,
+    decision: str, change: dict[str, Any], reason: str, expected: int | None,
+) -> Requested:  # fmt: skip
+    return await approvals.request(
+        repo, ctx, sod, RISKS, risk, decision, change, basis=risk.basis(criteria),
+        reason=reason, system_id=risk.system_id, expected_version=expected,
+    )  # fmt: skip
 
 
 async def request_acceptance(
@@ -121,13 +161,13 @@ async def request_acceptance(
 
 
 async def decide_acceptance(
-    cmd: DecideAcceptance, repo: Repository, ctx: RequestContext
+    cmd: DecideAcceptance, repo: Repository, ctx: RequestContext, sod: SodPolicy
 ) -> tuple[Acceptance, AppendResult]:
-    """Approve or reject an acceptance request (not by its requester)."""
+    """Approve or reject an acceptance request (not by those the policy excludes)."""
     acc = await repo.load(Acceptance, cmd.acceptance_id)
     risk = await repo.load(Risk, acc.accepted_risk_id)
     decide = acc.approve if cmd.approve else acc.reject
-    decide(ctx.actor, risk, _now(), cmd.comment)
+    decide(ctx.actor, risk, _now(), cmd.comment, sod)
     return acc, await repo.save(acc, ctx)
 
 
@@ -189,3 +229,34 @@ async def _void_if_stale(
         except WrongExpectedVersion:
             continue
     raise WrongExpectedVersion(acc.stream_id, acc.version, -1)
+
+
+class RiskChanges(ApprovalKind):
+    """Risks in four-eyes approvals: lowering to appetite, closing above it."""
+
+    aggregate = Risk
+    subject_type = "risk"
+
+    def href(self, subject_id: UUID, change: Mapping[str, Any]) -> str:
+        return f"/v1/risks/{subject_id}"
+
+    async def relations(
+        self, repo: Repository, agg: ChangeControlled, req: ChangeRequest
+    ) -> dict[str, set[str]]:
+        risk = cast(Risk, agg)
+        owner = await system_owner(repo, risk.system_id) if risk.system_id else None
+        return {
+            "author": {risk.author} if risk.author else set(), "revisers": set(risk.writers),
+            "risk_owner": {risk.owner}, "system_owner": {owner} if owner else set(),
+        }  # fmt: skip
+
+    async def carry_out(
+        self, repo: Repository, ctx: RequestContext, agg: ChangeControlled, req: ChangeRequest,
+        ref: ApprovalRef,
+    ) -> AppendResult:  # fmt: skip
+        risk = cast(Risk, agg)
+        risk.carry_out(req, await current_criteria(repo), ref)
+        return await _save_material(repo, ctx, risk, risk.version)
+
+
+RISKS = RiskChanges()

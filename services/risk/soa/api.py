@@ -9,10 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 
 from services.risk.fields import CONTROL_ID
-from services.risk.responses import BAD_LIST, INVALID, NOT_FOUND, WRITE, documented
+from services.risk.responses import BAD_LIST, INVALID, NOT_FOUND, PENDING, WRITE, documented
 from services.risk.soa import handlers, queries
 from services.risk.soa.schemas import SoAIn, soa_csv, soa_entry_out
 from shared.contract import annex_a
+from shared.domain.approvals import Requested
+from shared.http.approvals import Sod, accepted
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, saved
 from shared.http.jsonresp import ORJSONResponse
 
@@ -31,12 +33,18 @@ async def list_controls() -> dict[str, Any]:
     return {"items": [c.__dict__ for c in annex_a.controls().values()]}
 
 
-@router.put("/v1/soa/controls/{control_id}", responses=documented(NOT_FOUND, WRITE))
+@router.put("/v1/soa/controls/{control_id}", responses=documented(PENDING, NOT_FOUND, WRITE))
 async def set_soa_entry(
-    control_id: ControlPath, body: SoAIn, ctx: Ctx, repo: Repo, expected: IfMatch
+    control_id: ControlPath, body: SoAIn, ctx: Ctx, repo: Repo, expected: IfMatch, sod: Sod
 ) -> Response:
-    """Decide whether a control applies, with a justification either way."""
-    entry, result = await handlers.set_soa_entry(body.to_command(control_id, expected), repo, ctx)
+    """Decide whether a control applies, with a justification either way.
+
+    Excluding a control, or taking it out of the deployment gate, answers 202: the change
+    waits for an approver."""
+    out = await handlers.set_soa_entry(body.to_command(control_id, expected), repo, ctx, sod)
+    if isinstance(out, Requested):
+        return accepted(out)
+    entry, result = out
     return saved(result, soa_entry_out(entry), entry.version)
 
 

@@ -6,17 +6,29 @@ audit trail reads everything). Every event about one AI system carries `system_i
 (or `system_ids`) in its data so projections can follow a system across services.
 
 Stream categories (`<category>-<id>`):
-  registry: system, decision
-  risk:     criteria, risk, acceptance, impact, soa
-  evidence: evidence, audit, nc, review, checkpoint
+  registry: system, decision, oversight, monitoring, breach, telemetry, gatepolicy,
+            responsibilities, dataset
+  risk:     criteria, risk, acceptance, impact, soa, policy, airole, training, objective,
+            supplier, party, scope
+  evidence: evidence, audit, nc, review, checkpoint, incident, concern
+
+Four-eyes requests and rejections (`approvals`) live in the stream of what they change.
 """
 
-from shared.contract.events import evidence, registry, risk
+from shared.contract.events import approvals, evidence, registry, risk
 
 CATEGORIES = {
-    "registry": frozenset({"system", "decision"}),
-    "risk": frozenset({"criteria", "risk", "acceptance", "impact", "soa"}),
-    "evidence": frozenset({"evidence", "audit", "nc", "review", "checkpoint"}),
+    "registry": frozenset(
+        {"system", "decision", "oversight", "monitoring", "breach", "telemetry", "gatepolicy"}
+        | {"responsibilities", "dataset"}
+    ),
+    "risk": frozenset(
+        {"criteria", "risk", "acceptance", "impact", "soa", "policy", "airole", "training"}
+        | {"objective", "supplier", "party", "scope"}
+    ),
+    "evidence": frozenset(
+        {"evidence", "audit", "nc", "review", "checkpoint", "incident", "concern"}
+    ),
 }
 
-__all__ = ["CATEGORIES", "evidence", "registry", "risk"]
+__all__ = ["CATEGORIES", "approvals", "evidence", "registry", "risk"]

@@ -1,5 +1,6 @@
 """The aims event store: one append-only, hash-chained PostgreSQL table shared by all services."""
 
+from shared.kernel.eventstore.connection import OneConnection
 from shared.kernel.eventstore.errors import (
     DuplicateEventId,
     EventStoreError,
@@ -18,6 +19,7 @@ __all__ = [
     "EventStoreError",
     "InvalidEventData",
     "NewEvent",
+    "OneConnection",
     "StoredEvent",
     "StreamNotFound",
     "VerifyReport",

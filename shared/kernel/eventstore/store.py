@@ -320,13 +320,13 @@ class Notifier:
 
     async def wait(self, timeout: float | None = None) -> None:
         """Return on the next notification or after the poll interval."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives as the notification does, and a runner being stopped would go on.
         async with self._cond:
             seen = self._generation
             try:
-                await asyncio.wait_for(
-                    self._cond.wait_for(lambda: self._generation != seen),
-                    timeout or self.poll_interval,
-                )
+                async with asyncio.timeout(timeout or self.poll_interval):
+                    await self._cond.wait_for(lambda: self._generation != seen)
             except TimeoutError:
                 pass
 

@@ -234,7 +234,7 @@ async def test_a_nonconformity_raised_and_closed_by_one_person_with_steps_missin
         )
         assert (by_action_owner.status_code, by_action_owner.json()["relation"]) == (
             403,
-            "action_owner",
+            "action_owners",
         )
         early = await c.post(f"{base}/close", json=review, headers=ADMIN)
         assert early.status_code == 409, early.text

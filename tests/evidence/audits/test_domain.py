@@ -118,7 +118,7 @@ def test_closure_needs_a_root_cause_done_actions_and_none_of_the_raiser_or_owner
     )
     action = uuid.uuid4()
     nc.add_action(action, "fix", "omar", date(2025, 3, 1))
-    for who, relation in (("quinn", "raiser"), ("olivia", "owner"), ("omar", "action_owner")):
+    for who, relation in (("quinn", "raiser"), ("olivia", "owner"), ("omar", "action_owners")):
         with pytest.raises(NotAllowed) as sod:
             nc.close("fine", True, who)
         assert (sod.value.code, sod.value.extra["relation"]) == ("separation_of_duties", relation)

@@ -6,6 +6,7 @@ from uuid import uuid4
 from shared.contract.events import evidence as ev
 from shared.contract.events import risk as rk
 from tests.support.apps import auth
+from tests.support.operation import oversee
 from tests.support.registry import (
     ADMIN,
     DEPLOY_CONTROLS,
@@ -35,7 +36,7 @@ async def test_a_ready_system_is_allowed_and_the_decision_records_its_basis(regi
     assert r.status_code == 200, r.text
     d = r.json()
     assert (d["decision"], d["reasons"], d["mode"]) == ("allow", [], "enforce")
-    assert d["policy_version"] == "2025.1" and len(d["policy_hash"]) == 64
+    assert d["policy_version"] == "2025.2" and len(d["policy_hash"]) == 64
     kinds = {k.split("-", 1)[0] for k in d["basis"]["streams"]}
     assert kinds == {"system", "risk", "acceptance", "evidence"}
     assert d["basis"]["position"] >= pos
@@ -58,7 +59,8 @@ async def test_a_system_that_is_not_ready_is_denied_with_reasons(registry, log):
     assert r.status_code == 200 and r.json()["decision"] == "deny"
     codes = {x["code"] for x in r.json()["reasons"]}
     assert codes == {"stage_not_ready", "model_version_unknown", "risk_not_accepted",
-                     "impact_assessment_missing", "evidence_missing"}  # fmt: skip
+                     "impact_assessment_missing", "evidence_missing",
+                     "oversight_missing"}  # fmt: skip
 
 
 async def test_the_environment_picks_the_mode(registry):
@@ -220,6 +222,7 @@ async def test_a_high_tier_system_needs_its_impact_assessment_approved(registry,
     c, store = registry, log
     s = await at_verification(c, store, eu_ai_act_tier="high")
     await add_version(c, s["id"])
+    await oversee(c, s["id"])
     pos = await ready(store, s["id"])
     d = (await decide(c, s["id"], min_position=pos)).json()
     assert [x["code"] for x in d["reasons"]] == ["impact_assessment_missing"]

@@ -21,7 +21,7 @@ NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def test_the_policy_records_its_version_and_hash():
-    assert POLICY.version == "2025.1" and len(POLICY.sha256) == 64
+    assert POLICY.version == "2025.2" and len(POLICY.sha256) == 64
     assert POLICY.allows("inception", "design") and not POLICY.allows("inception", "deployment")
 
 

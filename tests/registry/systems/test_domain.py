@@ -123,10 +123,23 @@ def test_only_the_owner_or_an_admin_changes_a_system_and_only_an_admin_reassigns
     with pytest.raises(NotAllowed) as not_owner:
         s.update({"eu_ai_act_tier": "minimal"}, bob)
     assert not_owner.value.code == "not_system_owner"
+    assert s.update_decision({"owner": "bob"}, ALICE) == "system.owner_reassignment"
     with pytest.raises(NotAllowed) as reassign:
         s.update({"owner": "bob"}, ALICE)
-    assert reassign.value.code == "owner_reassignment" and not s.pending
+    assert reassign.value.code == "approval_required" and not s.pending
     s.check_changer(Actor("max", frozenset({"mlops"})), "mlops")
     s.update({"eu_ai_act_tier": "high"}, ALICE)
+    assert s.update_decision({"owner": "bob"}, ADA) is None
     s.update({"owner": "bob"}, ADA)
     assert s.owner == "bob"
+
+
+def test_a_tier_below_the_last_assessed_one_needs_an_approval():
+    s = new_system()
+    s.update({"eu_ai_act_tier": "high"}, ALICE)
+    assert s.update_decision({"eu_ai_act_tier": "minimal"}, ALICE) == "system.tier_downgrade"
+    assert s.update_decision({"eu_ai_act_tier": "prohibited"}, ALICE) is None
+    # Going through "unassessed" does not forget the last assessment.
+    s.update({"eu_ai_act_tier": "unassessed"}, ALICE)
+    assert s.update_decision({"eu_ai_act_tier": "limited"}, ALICE) == "system.tier_downgrade"
+    assert s.update_decision({"eu_ai_act_tier": "high"}, ALICE) is None

@@ -1,5 +1,6 @@
 """Risk criteria over HTTP: who may set them, versions, inconsistent ones write nothing."""
 
+from tests.support.approvals import approved
 from tests.support.risk import (
     ADMIN,
     APPROVER,
@@ -19,14 +20,26 @@ CRITERIA = {
 }
 
 
-async def test_criteria_default_until_an_approver_sets_new_ones(service, pool):
+async def test_criteria_default_until_a_second_approver_approves_new_ones(service, pool):
     async with service("risk") as c:
         got = await c.get("/v1/criteria", headers=VIEWER)
         assert got.json()["criteria_version"] == 0 and got.headers["etag"] == '"0"'
         assert (await c.put("/v1/criteria", json=CRITERIA, headers=OFFICER)).status_code == 403
         put = await c.put("/v1/criteria", json=CRITERIA, headers=APPROVER)
-        assert put.status_code == 200, put.text
-        assert put.json()["criteria_version"] == 1 and "aims-position" in put.headers
+        assert put.status_code == 202, put.text
+        pending = put.json()
+        assert pending["status"] == "pending" and pending["decision"] == "criteria.change"
+        assert put.headers["location"] == f"/v1/approvals/{pending['approval_id']}"
+        # Until approved the criteria in force stay the same.
+        assert (await c.get("/v1/criteria", headers=VIEWER)).json()["criteria_version"] == 0
+        again = await c.put("/v1/criteria", json={**CRITERIA, "appetite": "high"}, headers=ADMIN)
+        assert again.status_code == 409 and again.json()["type"].endswith("approval_pending")
+        own = await c.post(put.headers["location"] + "/approve", json={}, headers=APPROVER)
+        assert own.status_code == 403 and own.json()["relation"] == "requester"
+        done = await approved(c, put)
+        assert done.json()["decided_by"] == "cora"
+        got = await c.get("/v1/criteria", headers=VIEWER)
+        assert got.json()["criteria_version"] == 1 and got.json()["appetite"] == "low"
         stale = await c.put(
             "/v1/criteria",
             json={**CRITERIA, "appetite": "high"},

@@ -193,7 +193,7 @@ async def test_an_approver_who_revised_and_submitted_someone_elses_draft_may_not
         assert r.status_code == 403, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
         assert r.json()["type"].endswith("separation_of_duties")
-        assert r.json()["relation"] == "reviser"
+        assert r.json()["relation"] == "revisers"
         assert await _caught_up(c, pool) == before
         got = await c.get(f"/v1/impact-assessments/{ia['id']}", headers=VIEWER)
         assert got.json()["status"] == "submitted" and got.json()["approved_by"] is None
@@ -225,7 +225,7 @@ async def test_neither_a_submitter_nor_the_system_owner_may_approve_an_impact_as
         carl = auth("carl", "risk_officer", "approver")
         await c.post(f"/v1/impact-assessments/{ia['id']}/submit", headers=carl)
         before = await _caught_up(c, pool)
-        for who, relation in ((carl, "submitter"), (auth("otto", "approver"), "system_owner")):
+        for who, relation in ((carl, "submitters"), (auth("otto", "approver"), "system_owner")):
             r = await c.post(f"/v1/impact-assessments/{ia['id']}/approve", headers=who)
             assert r.status_code == 403, r.text
             assert r.json()["type"].endswith("separation_of_duties")

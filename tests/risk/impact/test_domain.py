@@ -61,7 +61,7 @@ def test_no_author_reviser_submitter_or_system_owner_may_approve():
     ia.submit(Actor("carl", frozenset({"risk_officer", "approver"})))
     assert (ia.revisers, ia.submitters) == (["bob"], ["carl"])
     written = len(ia.pending)
-    for who, relation in (("rita", "author"), ("bob", "reviser"), ("carl", "submitter"),
+    for who, relation in (("rita", "author"), ("bob", "revisers"), ("carl", "submitters"),
                           ("otto", "system_owner")):  # fmt: skip
         with pytest.raises(NotAllowed) as sod:
             ia.approve(Actor(who, frozenset({"approver"})), system_owner="otto")

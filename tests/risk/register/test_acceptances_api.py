@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from services.risk.register.reactor import sweep_expired
+from tests.support.approvals import approved
 from tests.support.apps import auth
 from tests.support.risk import (
     APPROVER,
@@ -105,11 +106,12 @@ async def test_a_pending_request_cannot_be_approved_after_the_risk_changed(servi
     async with service("risk") as c:
         risk = await new_risk(c)
         acc = await _request(c, risk)
-        await c.post(
+        lowered = await c.post(
             f"/v1/risks/{risk['id']}/residual",
             json={"likelihood": 2, "consequence": 2},
             headers=OFFICER,
         )
+        await approved(c, lowered)
         r = await c.post(f"/v1/acceptances/{acc['id']}/approve", headers=APPROVER)
         assert r.status_code == 409
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from tests.support.approvals import approved
 from tests.support.risk import (
     OFFICER,
     OWNER,
@@ -88,12 +89,17 @@ async def test_reassessment_rescores_with_if_match(service):
             json={"likelihood": 1, "reason": "monitoring shows fewer errors"},
             headers={**OFFICER, "If-Match": '"1"'},
         )
-        assert r.status_code == 200, r.text
-        assert (r.json()["level"], r.json()["status"], r.headers["etag"]) == (
+        # Within appetite now: the reassessment waits for an approver (the request is v2).
+        assert r.status_code == 202 and r.headers["etag"] == '"2"', r.text
+        await approved(c, r)
+        got = await c.get(f"/v1/risks/{risk['id']}", headers=OFFICER)
+        assert (got.json()["level"], got.json()["status"], got.headers["etag"]) == (
             "low",
             "assessed",
-            '"2"',
+            '"3"',
         )
+        raised = await c.post(url, json={"likelihood": 5}, headers={**OFFICER, "If-Match": '"3"'})
+        assert raised.status_code == 200 and raised.json()["level"] != "low"  # no approval
 
 
 async def test_treatments_validate_controls_and_overdue_ones_are_listed(service, pool):
@@ -136,8 +142,8 @@ async def test_residual_and_close_update_the_register(service):
             json={"likelihood": 1, "consequence": 2},
             headers=OWNER,
         )
-        assert r.status_code == 200
-        body = r.json()
+        await approved(c, r)
+        body = (await c.get(f"/v1/risks/{risk['id']}", headers=OWNER)).json()
         assert body["residual"]["level"] == "low" and body["above_appetite"] is False
         assert (
             await c.post(

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from shared.kernel.eventstore import NewEvent
+from tests.support.approvals import approved
 from tests.support.risk import (
     ADMIN,
     OFFICER,
@@ -75,11 +76,12 @@ async def test_the_soa_joins_risks_and_evidence_and_flags_missing_or_expired_evi
                 json={"applicable": True, "justification": "needed"},
                 headers=OFFICER,
             )
-        await c.put(
+        excluded = await c.put(
             "/v1/soa/controls/A.10.4",
             json={"applicable": False, "justification": "no customers"},
             headers=OFFICER,
         )
+        await approved(c, excluded)  # excluding a control waits for an approver
         now = datetime.now(UTC)
 
         def evidence(cid, valid_until):

@@ -15,7 +15,10 @@ from shared.contract.events.evidence import (
     RootCauseRecorded,
 )
 from shared.domain.aggregate import Aggregate, DomainEvent
-from shared.domain.errors import Conflict, NotAllowed, NotFound
+from shared.domain.errors import Conflict, NotFound
+from shared.domain.sod import SodPolicy, default_policy
+
+CLOSURE = "nonconformity.closure"  # its separation-of-duties decision
 
 
 @dataclass
@@ -94,13 +97,12 @@ class Nonconformity(Aggregate):
             nc_id=self.id, action_id=action_id, system_id=self.system_id, completed_by=by
         ))  # fmt: skip
 
-    def excluded(self) -> dict[str, str]:
-        """Who may not close it, and why: the raiser, the owner, every corrective-action owner."""
-        who = {self.raised_by: "raiser"} if self.raised_by else {}
-        if self.owner not in who:
-            who[self.owner] = "owner"
-        who |= {a.owner: "action_owner" for a in self.actions.values() if a.owner not in who}
-        return who
+    def relations(self) -> dict[str, set[str]]:
+        """Who stands how to it: the raiser, the owner, the corrective actions' owners."""
+        return {
+            "raiser": {self.raised_by} if self.raised_by else set(), "owner": {self.owner},
+            "action_owners": {a.owner for a in self.actions.values()},
+        }  # fmt: skip
 
     def missing_for_closure(self) -> list[str]:
         """The steps still missing before closure: a root cause, each open corrective action."""
@@ -108,17 +110,12 @@ class Nonconformity(Aggregate):
         missing += [f"corrective_action:{a.id}" for a in self.actions.values() if not a.completed]
         return missing
 
-    def close(self, review: str, effective: bool, by: str) -> None:
+    def close(self, review: str, effective: bool, by: str, sod: SodPolicy | None = None) -> None:
         """Close after the root cause, every corrective action done and an effectiveness review,
-        by someone who is neither the raiser, the owner nor a corrective-action owner."""
+        by someone the separation-of-duties policy does not exclude (by default the raiser,
+        the owner and every corrective-action owner)."""
         self._open()
-        relation = self.excluded().get(by)
-        if relation is not None:
-            raise NotAllowed(
-                f"separation of duties: the nonconformity's {relation.replace('_', ' ')} may not"
-                " close it; another person reviews the effectiveness",
-                code="separation_of_duties", relation=relation,
-            )  # fmt: skip
+        (sod or default_policy()).check_excluded(CLOSURE, by, self.relations())
         missing = self.missing_for_closure()
         if missing:
             raise Conflict(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services.registry.gate.domain.facts import Fact, GateFacts, Reason, parse_time
+from shared.contract import eu_ai_act
 
 
 @dataclass
@@ -36,14 +37,17 @@ def _fail(code: str, message: str, **refs: str) -> Outcome:
 
 
 def tier_triaged(_: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
-    if f.system.eu_ai_act_tier == "unassessed":
+    """The tier is an assessed one (the EU AI Act data says which are)."""
+    if not eu_ai_act.triaged(f.system.eu_ai_act_tier):
         return _fail("tier_not_triaged", "the EU AI Act tier has not been assessed")
     return Outcome()
 
 
 def not_prohibited(_: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
-    if f.system.eu_ai_act_tier == "prohibited":
-        return _fail("prohibited", "the system falls in a prohibited EU AI Act practice")
+    """The tier is not the one the Art. 5 rule of the EU AI Act data prohibits."""
+    if eu_ai_act.prohibited(f.system.eu_ai_act_tier):
+        ban = eu_ai_act.prohibition()
+        return _fail(ban.code, ban.message)
     return Outcome()
 
 
@@ -194,6 +198,93 @@ def _current(e: Fact, control: str, now: datetime) -> bool:
     )
 
 
+def oversight_assigned(params: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
+    """Named overseers (A.9, EU AI Act Art. 14) for a system of one of `tiers`."""
+    tiers = list(params.get("tiers", ["high"]))
+    if f.system.eu_ai_act_tier not in tiers:
+        return Outcome()
+    out = Outcome()
+    found = f.of("oversight")
+    out.use(*found)
+    if not any(o.data.get("overseers") for o in found):
+        out.reasons.append(Reason(
+            "oversight_missing",
+            f"a {f.system.eu_ai_act_tier}-tier system needs named human overseers"
+            " (A.9, EU AI Act Art. 14)",
+        ))  # fmt: skip
+    return out
+
+
+def breaches_reviewed(_: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
+    """Every monitoring threshold breach of the system has an approver's review (9.1)."""
+    out = Outcome()
+    for b in f.of("breach"):
+        if b.data.get("reviewed"):
+            continue
+        out.use(b)  # a new breach after an allow changes the basis: the deployment is refused
+        out.reasons.append(Reason(
+            "monitoring_breach",
+            f"monitoring breach of {b.data.get('metric')!r} awaits an approver's review",
+            {"breach_id": str(b.data.get("breach_id")), "metric": str(b.data.get("metric"))},
+        ))  # fmt: skip
+    return out
+
+
+def no_open_serious_incident(_: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
+    """No serious incident naming the system is open (A.8.4, EU AI Act Art. 73)."""
+    out = Outcome()
+    for i in f.of("incident"):
+        d = i.data
+        if not d.get("serious") or d.get("closed") or not d.get("named", True):
+            continue
+        out.use(i)
+        out.reasons.append(Reason(
+            "open_serious_incident",
+            f"serious incident {d.get('title') or d.get('incident_id')!r} naming the system"
+            " is open",
+            {"incident_id": str(d.get("incident_id")), "severity": str(d.get("severity"))},
+        ))  # fmt: skip
+    return out
+
+
+def training_data_documented(params: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
+    """A model version of a system of one of `tiers` names training data with provenance.
+
+    The version asked about (deployment gate), or every registered one (lifecycle gates):
+    a dataset of use `training`, linked to that version, whose provenance is stated
+    (A.7.5, EU AI Act Art. 10).
+    """
+    tiers = list(params.get("tiers", ["high"]))
+    if f.system.eu_ai_act_tier not in tiers:
+        return Outcome()
+    if f.model_version is None:
+        versions = list(f.system.model_versions)
+    else:
+        named = f.system.model_version(f.model_version)
+        versions = [named] if named is not None else []
+    out = Outcome()
+    datasets = [d for d in f.of("dataset") if d.data.get("named", True)]
+    for mv in versions:
+        found = [d for d in datasets if _trains(d, mv.id)]
+        out.use(*found)
+        if not any(str(d.data.get("provenance") or "").strip() for d in found):
+            out.use(*datasets)  # a dataset linked later changes the answer
+            out.reasons.append(Reason(
+                "training_data_missing",
+                f"model version {mv.name}/{mv.version} of a {f.system.eu_ai_act_tier}-tier"
+                " system names no training data with its provenance (A.7.5, EU AI Act Art. 10)",
+                {"model_version_id": str(mv.id)},
+            ))  # fmt: skip
+    return out
+
+
+def _trains(dataset: Fact, model_version_id: Any) -> bool:
+    d = dataset.data
+    return d.get("use") == "training" and str(model_version_id) in map(
+        str, d.get("model_version_ids") or []
+    )
+
+
 RULES: dict[str, Rule] = {
     "tier_triaged": tier_triaged,
     "not_prohibited": not_prohibited,
@@ -205,4 +296,8 @@ RULES: dict[str, Rule] = {
     "risks_accepted": risks_accepted,
     "impact_assessment_approved": impact_assessment_approved,
     "control_evidence": control_evidence,
+    "oversight_assigned": oversight_assigned,
+    "breaches_reviewed": breaches_reviewed,
+    "no_open_serious_incident": no_open_serious_incident,
+    "training_data_documented": training_data_documented,
 }

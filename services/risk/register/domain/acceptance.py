@@ -22,10 +22,12 @@ from shared.contract.events.risk import (
 )
 from shared.domain.aggregate import Aggregate, DomainEvent
 from shared.domain.errors import Conflict, Invalid, NotAllowed
+from shared.domain.sod import SodPolicy, default_policy
 from shared.kernel.requestctx import Actor
 
 REQUESTERS = ("admin", "risk_officer")  # besides the risk owner
 OPEN = ("requested", "approved")
+ACCEPTANCE = "risk.acceptance"  # its separation-of-duties decision
 VoidReason = Literal["risk_changed", "expired"]
 
 
@@ -97,14 +99,10 @@ class Acceptance(Aggregate):
             and not risk.changed_since(self.risk_version)
         )
 
-    def _decide(self, actor: Actor, risk: Risk, now: datetime) -> None:
-        if actor.sub == self.requested_by:
-            raise NotAllowed(
-                "separation of duties: the requester may not decide their own request",
-                code="separation_of_duties",
-            )
-        if not actor.has("approver"):
-            raise NotAllowed("only an approver may decide an acceptance request")
+    def _decide(self, actor: Actor, risk: Risk, now: datetime, sod: SodPolicy | None) -> None:
+        relations = {"requester": {self.requested_by}, "risk_owner": {risk.owner},
+                     "author": {risk.author} if risk.author else set()}  # fmt: skip
+        (sod or default_policy()).check_decider(ACCEPTANCE, actor, relations)
         if self.status != "requested":
             raise Conflict(
                 f"the request is already {self.status}", code=f"acceptance_{self.status}"
@@ -117,9 +115,12 @@ class Acceptance(Aggregate):
                 risk_version=self.risk_version, current_version=risk.version,
             )  # fmt: skip
 
-    def approve(self, actor: Actor, risk: Risk, now: datetime, comment: str = "") -> None:
+    def approve(
+        self, actor: Actor, risk: Risk, now: datetime, comment: str = "",
+        sod: SodPolicy | None = None,
+    ) -> None:  # fmt: skip
         """Accept the risk at the version requested."""
-        self._decide(actor, risk, now)
+        self._decide(actor, risk, now, sod)
         assert self.risk_id and self.system_id and self.expires_at
         self._emit(
             AcceptanceApproved(
@@ -133,9 +134,12 @@ class Acceptance(Aggregate):
             )  # fmt: skip
         )
 
-    def reject(self, actor: Actor, risk: Risk, now: datetime, comment: str = "") -> None:
+    def reject(
+        self, actor: Actor, risk: Risk, now: datetime, comment: str = "",
+        sod: SodPolicy | None = None,
+    ) -> None:  # fmt: skip
         """Refuse to accept the risk."""
-        self._decide(actor, risk, now)
+        self._decide(actor, risk, now, sod)
         assert self.risk_id and self.system_id
         self._emit(
             AcceptanceRejected(acceptance_id=self.id, risk_id=self.risk_id,

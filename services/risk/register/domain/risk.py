@@ -9,6 +9,7 @@ from uuid import UUID
 
 from services.risk.criteria.domain import RiskCriteria, above_appetite, score
 from shared.contract import annex_a
+from shared.contract.events.approvals import ApprovalRef
 from shared.contract.events.risk import (
     Option,
     ResidualRiskAssessed,
@@ -18,11 +19,15 @@ from shared.contract.events.risk import (
     RiskTreatmentCompleted,
     RiskTreatmentPlanned,
 )
-from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.aggregate import DomainEvent
+from shared.domain.approvals import ChangeControlled, ChangeRequest
 from shared.domain.errors import Conflict, Invalid, NotFound
 
 # Changes after which an acceptance of the earlier risk no longer holds.
 MATERIAL = (RiskIdentified, RiskAssessed, RiskTreatmentPlanned, ResidualRiskAssessed)
+# Separation-of-duties decisions: changes that lower protection wait for a second person.
+LOWERED = "risk.lowered_to_appetite"
+CLOSED_ABOVE = "risk.closed_above_appetite"
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Treatment:
 
 
 @dataclass
-class Risk(Aggregate):
+class Risk(ChangeControlled):
     category = "risk"
     system_id: UUID | None = None
     title: str = ""
@@ -126,9 +131,64 @@ class Risk(Aggregate):
         assert self.system_id is not None  # RiskIdentified names it; nothing happens before
         return self.system_id
 
+    def _lowers(self, criteria: RiskCriteria, new_level: str) -> bool:
+        """Whether a new current level would bring the risk from above appetite to within it."""
+        return self.above_appetite(criteria) and not above_appetite(criteria.current, new_level)
+
+    def reassess_decision(
+        self, criteria: RiskCriteria, likelihood: int | None, consequence: int | None
+    ) -> str | None:
+        """The decision a reassessment needs from a second person, if it lowers protection."""
+        self._open()
+        if self.residual is not None:  # the residual score stays the current one
+            return None
+        lk = self.inherent_score.likelihood if likelihood is None else likelihood
+        cq = self.inherent_score.consequence if consequence is None else consequence
+        return LOWERED if self._lowers(criteria, score(criteria.current, lk, cq)) else None
+
+    def residual_decision(
+        self, criteria: RiskCriteria, likelihood: int, consequence: int
+    ) -> str | None:
+        """The decision a residual score needs from a second person, if it lowers protection."""
+        self._open()
+        return (
+            LOWERED
+            if self._lowers(criteria, score(criteria.current, likelihood, consequence))
+            else None
+        )
+
+    def close_decision(self, criteria: RiskCriteria) -> str | None:
+        """Closing a risk above appetite needs a second person."""
+        self._open()
+        return CLOSED_ABOVE if self.above_appetite(criteria) else None
+
+    def basis(self, criteria: RiskCriteria) -> dict[str, Any]:
+        """What a requested change is asked against: the risk's scores and the criteria."""
+        cur = self.current
+        return {
+            "material_version": self.material_version, "closed": self.closed_reason is not None,
+            "current": [cur.likelihood, cur.consequence, cur.level, cur.criteria_version],
+            "criteria_version": criteria.criteria_version,
+        }  # fmt: skip
+
+    def carry_out(self, req: ChangeRequest, criteria: RiskCriteria, ref: ApprovalRef) -> None:
+        """Make an approved change take effect, citing its approval."""
+        self.check_basis(req, self.basis(criteria))
+        c = req.change
+        match c["op"]:
+            case "reassess":
+                self.reassess(criteria, c["likelihood"], c["consequence"], c["reason"], ref)
+            case "residual":
+                self.assess_residual(criteria, c["likelihood"], c["consequence"], ref)
+            case "close":
+                self.close(c["reason"], ref)
+            case op:
+                raise ValueError(f"unknown risk change {op!r}")
+
     def reassess(
-        self, criteria: RiskCriteria, likelihood: int | None, consequence: int | None, reason: str
-    ) -> None:
+        self, criteria: RiskCriteria, likelihood: int | None, consequence: int | None,
+        reason: str, approval: ApprovalRef | None = None,
+    ) -> None:  # fmt: skip
         """Score the inherent risk again (new values, or new criteria); a material change."""
         system_id = self._open()
         lk = self.inherent_score.likelihood if likelihood is None else likelihood
@@ -143,6 +203,7 @@ class Risk(Aggregate):
                 level=level,
                 criteria_version=criteria.criteria_version,
                 reason=reason,
+                approval=approval,
             )  # fmt: skip
         )
 
@@ -196,12 +257,15 @@ class Risk(Aggregate):
                                    treatment_id=treatment_id)
         )  # fmt: skip
 
-    def assess_residual(self, criteria: RiskCriteria, likelihood: int, consequence: int) -> None:
+    def assess_residual(
+        self, criteria: RiskCriteria, likelihood: int, consequence: int,
+        approval: ApprovalRef | None = None,
+    ) -> None:  # fmt: skip
         """Score the risk left after treatment; a material change."""
         system_id = self._open()
         level = score(criteria.current, likelihood, consequence)
         new = Score(likelihood, consequence, level, criteria.criteria_version)
-        if new == self.residual:
+        if new == self.residual and approval is None:
             return
         self._emit(
             ResidualRiskAssessed(
@@ -211,15 +275,18 @@ class Risk(Aggregate):
                 consequence=consequence,
                 level=level,
                 criteria_version=criteria.criteria_version,
+                approval=approval,
             )  # fmt: skip
         )
 
-    def close(self, reason: str) -> None:
+    def close(self, reason: str, approval: ApprovalRef | None = None) -> None:
         """Close the risk (it no longer applies); closing twice is refused."""
         system_id = self._open()
-        self._emit(RiskClosed(risk_id=self.id, system_id=system_id, reason=reason))
+        self._emit(RiskClosed(risk_id=self.id, system_id=system_id, reason=reason,
+                              approval=approval))  # fmt: skip
 
     def apply(self, event: DomainEvent) -> None:
+        self.track_approvals(event)
         if isinstance(event, MATERIAL):
             # The version this event lands at, whether replayed or just emitted.
             self.material_version = self.version + len(self.pending) + 1

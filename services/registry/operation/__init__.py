@@ -1,0 +1,1 @@
+"""Systems in operation: human oversight, monitoring plans, observations and breaches."""

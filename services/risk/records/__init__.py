@@ -1,0 +1,1 @@
+"""What the management-system records share: approval by someone else, links into the log."""

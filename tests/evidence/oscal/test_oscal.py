@@ -168,7 +168,8 @@ async def test_re_exports_are_identical_and_dated_by_their_newest_record(service
         )
         assert poam["metadata"]["version"] == f"log-position-{newest['position']}"
         when = datetime.fromisoformat(poam["metadata"]["last-modified"].replace("Z", "+00:00"))
-        assert when == newest["recorded_at"].astimezone(UTC)
+        recorded = newest["recorded_at"].astimezone(UTC)  # OSCAL keeps milliseconds
+        assert when == recorded.replace(microsecond=recorded.microsecond // 1000 * 1000)
 
 
 async def test_the_component_definition_is_the_soa_with_its_evidence(service, store):
@@ -224,3 +225,13 @@ async def test_oscal_exports_are_for_auditors_and_admins_only(service, name):
         for role in ("auditor", "admin"):
             r = await c.get(f"/v1/exports/oscal/{name}", headers=auth("ada", role))
             assert r.status_code == 200, role
+
+
+def test_date_times_keep_the_precision_oscal_tools_write_back():
+    from datetime import UTC, datetime
+
+    from services.evidence.oscal.domain.common import stamp
+
+    # Sub-millisecond digits alone would read back from trestle's file as another instant.
+    assert stamp(datetime(2026, 1, 1, 0, 0, 0, 500, tzinfo=UTC)) == "2026-01-01T00:00:00Z"
+    assert stamp(datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=UTC)) == "2026-01-01T00:00:00.123Z"

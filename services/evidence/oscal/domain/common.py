@@ -25,12 +25,19 @@ def oscal_uuid(*names: object) -> str:
 
 
 def stamp(value: datetime | date) -> str:
-    """An OSCAL date-time (with zone); a date is its start in UTC."""
+    """An OSCAL date-time (with zone); a date is its start in UTC.
+
+    Millisecond precision, as OSCAL tools write date-times back: a time with sub-
+    millisecond digits only would otherwise read back as another instant.
+    """
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(), UTC)
     elif value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    value = value.astimezone(UTC)
+    value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    spec = "milliseconds" if value.microsecond else "seconds"
+    return value.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def token(text: str) -> str:

@@ -24,10 +24,7 @@ only routes the system events to it. It stays one projection with one checkpoint
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -50,27 +47,13 @@ from services.risk.register.queries import expired_acceptance_ids
 from shared.contract.events import CATEGORIES
 from shared.domain.repository import Repository
 from shared.http.state import core
-from shared.kernel.eventstore import EventStore, StoredEvent, StreamNotFound
+from shared.kernel.eventstore import EventStore, OneConnection, StoredEvent, StreamNotFound
 from shared.kernel.loops import run_forever
 from shared.kernel.projections import Projection
 from shared.kernel.requestctx import SYSTEM_ACTOR, RequestContext
 
 log = structlog.get_logger()
 SWEEP_SECONDS = 60.0
-
-
-class _OneConnection:
-    """The pool interface the event store uses, served by one connection in a transaction."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
-
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        yield self._conn  # its `transaction()` nests as a savepoint
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)  # fetch, fetchrow, fetchval
 
 
 def reaction_context(cause: StoredEvent | None, key: str) -> RequestContext:
@@ -107,7 +90,7 @@ class Reactor(Projection):
             raise
 
     async def _react(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
-        store = EventStore(_OneConnection(conn), categories=CATEGORIES["risk"])
+        store = EventStore(OneConnection(conn), categories=CATEGORIES["risk"])
         repo, ctx = Repository(store), reaction_context(e, f"reactor:{e.id}")
         d, now = e.data, datetime.now(UTC)
         try:

@@ -16,11 +16,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/aims up
 
+# Tests run in TEST_WORKERS processes (each with its own PostgreSQL); 0 runs them in this one.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider
+	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider -n $(TEST_WORKERS)
 
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow -p no:cacheprovider
+	$(PY) -m pytest -q -m slow -p no:cacheprovider -n $(TEST_WORKERS)
 
 check: $(STAMP)
 	$(VENV)/bin/ruff format --check .

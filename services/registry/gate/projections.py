@@ -1,9 +1,10 @@
 """The registry's own copy of the risk and evidence facts its gates need.
 
 The gate never calls another service: this projection folds the risk, acceptance,
-impact, SoA, criteria, evidence and incident events of the shared log, and the registry's
-own oversight, breach and dataset events, into one row per stream (per stream and system
-for evidence, incidents and datasets naming several systems; per control for SoA rows).
+impact, SoA, criteria, evidence, incident, AI role and training events of the shared log,
+and the registry's own oversight, breach and dataset events, into one row per stream (per
+stream and system for evidence, incidents and datasets naming several systems; per control
+for SoA rows).
 Every event of those streams moves the row's `version` to the stream's version, even
 types the fold does not know, so a decision's basis (stream -> version) can later be
 compared with the log itself. One indexed query reads all facts of a system
@@ -23,7 +24,7 @@ from shared.kernel.projections import Projection, uid
 NAME = "registry.gate_facts"
 CATEGORIES = frozenset({
     "risk", "acceptance", "impact", "evidence", "soa", "criteria", "oversight", "breach",
-    "incident", "dataset",
+    "incident", "dataset", "airole", "training",
 })  # fmt: skip
 PER_SYSTEM = frozenset({"evidence", "incident", "dataset"})  # one row per stream and system named
 _LOAD = (
@@ -92,6 +93,16 @@ def fold(e: StoredEvent) -> tuple[str, str, list[str | None], dict[str, Any]] | 
         case "DatasetRegistered" | "DatasetRevised":
             patch = {k: d[k] for k in ("dataset_id", "use", "provenance", "model_version_ids")}
             return "dataset", e.stream_id, list(d["system_ids"]), patch | {"named": True}
+        case "AIRoleDefined" | "AIRoleRevised":
+            patch = {k: d[k] for k in ("role_id", "name", "competences", "members")}
+            return "airole", e.stream_id, [None], patch | {"retired": False}
+        case "AIRoleRetired":
+            return "airole", e.stream_id, [None], {"retired": True}
+        case "TrainingRecorded":
+            patch = {k: d.get(k) for k in ("record_id", "person", "competence", "expires_at")}
+            return "training", e.stream_id, [None], patch | {"withdrawn": False}
+        case "TrainingRecordWithdrawn":
+            return "training", e.stream_id, [None], {"withdrawn": True}
     return None
 
 

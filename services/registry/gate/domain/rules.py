@@ -285,6 +285,53 @@ def _trains(dataset: Fact, model_version_id: Any) -> bool:
     )
 
 
+def overseers_competent(params: Mapping[str, Any], f: GateFacts, now: datetime) -> Outcome:
+    """Every overseer of a system of one of `tiers` holds current competence (7.2, A.4.6).
+
+    Required of each overseer: the `competences` listed in the rule, plus (unless
+    `from_roles: false`) those of every active AI role the overseer is a member of. A
+    competence is held through a training record that is neither withdrawn nor expired;
+    the answer lapses when the first record it relies on expires.
+    """
+    tiers = list(params.get("tiers", ["high"]))
+    if f.system.eu_ai_act_tier not in tiers:
+        return Outcome()
+    out = Outcome()
+    oversight = f.of("oversight")
+    out.use(*oversight)
+    overseers = sorted({p for o in oversight for p in o.data.get("overseers") or []})
+    roles = [r for r in f.of("airole") if not r.data.get("retired")]
+    records = [t for t in f.of("training") if not t.data.get("withdrawn")]
+    for person in overseers:
+        required = set(params.get("competences") or [])
+        if params.get("from_roles", True):
+            held_roles = [r for r in roles if person in (r.data.get("members") or [])]
+            out.use(*held_roles)
+            required.update(c for r in held_roles for c in r.data.get("competences") or [])
+        for competence in sorted(required):
+            _competence(out, person, competence, records, now)
+    return out
+
+
+def _competence(
+    out: Outcome, person: str, competence: str, records: list[Fact], now: datetime
+) -> None:
+    mine = [t for t in records if (t.data.get("person"), t.data.get("competence")) == (
+        person, competence)]  # fmt: skip
+    out.use(*mine)  # a record that expires or is withdrawn changes the answer
+    ends = [parse_time(t.data.get("expires_at")) for t in mine]
+    current = [e for e in ends if e is None or e > now]
+    if not current:
+        out.reasons.append(Reason(
+            "overseer_competence_missing",
+            f"overseer {person!r} holds no current training for {competence!r}"
+            " (7.2, A.4.6, EU AI Act Art. 14(4))",
+            {"person": person, "competence": competence},
+        ))  # fmt: skip
+    elif None not in current:
+        out.lapses(max(e for e in current if e is not None))
+
+
 RULES: dict[str, Rule] = {
     "tier_triaged": tier_triaged,
     "not_prohibited": not_prohibited,
@@ -300,4 +347,5 @@ RULES: dict[str, Rule] = {
     "breaches_reviewed": breaches_reviewed,
     "no_open_serious_incident": no_open_serious_incident,
     "training_data_documented": training_data_documented,
+    "overseers_competent": overseers_competent,
 }

@@ -25,13 +25,29 @@ SECTIONS: list[tuple[str, str, frozenset[str]]] = [
         "SoAEntrySet", "EvidenceRecorded", "EvidenceSuperseded"})),
     ("acceptances", "Risk acceptances", frozenset({
         "AcceptanceRequested", "AcceptanceApproved", "AcceptanceRejected", "AcceptanceVoided"})),
-    ("gates", "Gate decisions", frozenset({"SystemStageChanged", "DeploymentDecisionMade"})),
+    ("resources", "Responsibilities and data (5.3, A.3.2, A.7; EU AI Act Art. 10)", frozenset({
+        "ResponsibilitiesAssigned", "DatasetRegistered", "DatasetRevised"})),
+    ("approvals", "Four-eyes changes (5.3, A.3.2)", frozenset({
+        "ChangeRequested", "ChangeRejected"})),
+    ("gates", "Gate decisions", frozenset({
+        "SystemStageChanged", "DeploymentDecisionMade", "GatePolicyAdopted"})),
     ("deployments", "Deployments", frozenset({"DeploymentRecorded"})),
     ("findings", "Audits, findings and corrective actions (9.2, 10.2)", frozenset({
         "AuditPlanned", "FindingRaised", "AuditCompleted", "NonconformityRaised",
         "ContainmentRecorded", "RootCauseRecorded", "CorrectiveActionAdded",
         "CorrectiveActionCompleted", "NonconformityClosed"})),
+    ("operation", "Oversight and monitoring (9.1, A.6.2.6; EU AI Act Art. 14, 72)", frozenset({
+        "OversightAssigned", "MonitoringPlanSet", "MonitoringPlanReviewed",
+        "ObservationsSummarized", "MonitoringThresholdBreached", "MonitoringBreachReviewed"})),
     ("reviews", "Management reviews (9.3)", frozenset({"ManagementReviewRecorded"})),
+    ("records", "Management system records (4-7, A.2-A.4, A.10)", frozenset({
+        "PolicyDrafted", "PolicyRevised", "PolicyApproved", "PolicyReviewed",
+        "PolicyAcknowledged", "AIRoleDefined", "AIRoleRevised", "AIRoleRetired",
+        "TrainingRecorded", "TrainingRecordWithdrawn", "ObjectiveSet", "ObjectiveRevised",
+        "ObjectiveApproved", "ObjectiveMeasured", "SupplierRegistered", "SupplierRevised",
+        "SupplierReviewed", "SupplierApproved", "SupplierRetired", "InterestedPartyRecorded",
+        "InterestedPartyRevised", "InterestedPartyRetired", "AIMSScopeSet",
+        "AIMSScopeApproved"})),
     ("incidents", "AI incidents and concerns (A.3.3, A.8.4, 10.2; EU AI Act Art. 73)", frozenset({
         "IncidentReported", "IncidentReclassified", "IncidentStatusChanged",
         "IncidentNotificationSent", "IncidentNonconformityRaised", "IncidentClosed",

@@ -16,9 +16,14 @@ _SYSTEM_COLUMNS = (
 )
 _HISTORY_COLUMNS = "position, stream_id, version, type, data, metadata, recorded_at"
 # The system's own stream and the streams of the decisions made about it.
+# The system's own stream, those keyed by its id (oversight, monitoring, responsibilities),
+# and those of its decisions, breaches and the datasets that name it.
 _STREAMS_OF_SYSTEM = (
-    "stream_id IN (SELECT 'system-' || {0}::uuid UNION ALL"
-    " SELECT 'decision-' || id FROM registry_decision WHERE system_id = {0}::uuid)"
+    "stream_id IN (SELECT c || '-' || {0}::uuid"
+    " FROM unnest(ARRAY['system', 'oversight', 'monitoring', 'responsibilities']) AS c"
+    " UNION ALL SELECT 'decision-' || id FROM registry_decision WHERE system_id = {0}::uuid"
+    " UNION ALL SELECT 'breach-' || id FROM registry_breach WHERE system_id = {0}::uuid"
+    " UNION ALL SELECT 'dataset-' || id FROM registry_dataset WHERE system_ids @> ARRAY[{0}::uuid])"
 )
 
 
@@ -55,7 +60,7 @@ async def claimed_elsewhere(
 
 
 async def history(pool: asyncpg.Pool, system_id: UUID, *, cursor: str | None, limit: int) -> Page:
-    """The system's events and its decisions' events, oldest first."""
+    """The events of the system and of the records about it, oldest first."""
     return await keyset_page(
         pool, "events", [(_STREAMS_OF_SYSTEM, system_id)], cursor=cursor, limit=limit,
         key="position", columns=_HISTORY_COLUMNS, ascending=True,

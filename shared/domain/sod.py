@@ -34,6 +34,7 @@ DECISIONS = frozenset({
     "risk.lowered_to_appetite", "risk.closed_above_appetite", "system.tier_downgrade",
     "system.owner_reassignment", "soa.exclusion", "criteria.change", "risk.acceptance",
     "impact_assessment.approval", "nonconformity.closure", "incident.closure", "concern.triage",
+    "breach.review",
     "gate_policy.change",
     "policy.approval", "scope.approval", "objective.approval", "supplier.approval",
 })  # fmt: skip

@@ -22,6 +22,7 @@ import pytest
 from services.registry.gate.domain import DEFAULT_POLICY
 from shared.domain.sod import ROLES, default_policy
 from tests.support.apps import auth
+from tests.support.operation import DRIFT, breaches, observation, observe
 from tests.support.risk import later
 
 ALL = sorted(ROLES)
@@ -232,6 +233,22 @@ async def triage(c: Clients, rel: str) -> Decide:
     return decide
 
 
+async def breach(c: Clients, rel: str) -> Decide:
+    sid = await system(c, P)
+    plan = {"metrics": [DRIFT], "review_every_days": 30}
+    ok(await c.registry.put(f"/v1/systems/{sid}/monitoring", json=plan, headers=ADMIN))
+    seen = await observe(c.registry, sid, [observation(0.9)])
+    assert seen.status_code in (200, 201, 202), seen.text
+    found = await breaches(c.registry, sid, int(seen.headers["aims-position"]))
+    url = f"/v1/systems/{sid}/breaches/{found[0]['id']}/review"
+
+    async def decide(headers: dict[str, str]) -> httpx.Response:
+        body = {"decision": "accept", "comment": "within tolerance"}
+        return await c.registry.post(url, json=body, headers=headers)
+
+    return decide
+
+
 # Management-system records: (how P writes one, its body, how P revises it, the revision).
 OBJECTIVE = {"title": "Fairness", "measure": "approval-rate gap", "target": 2, "due": "2031-01-01",
              "owner": "olga"}  # fmt: skip
@@ -275,7 +292,7 @@ async def gate_policy(c: Clients, rel: str) -> Decide:
 
 SCENARIOS: dict[str, Callable[[Clients, str], Awaitable[Decide]]] = {
     "gate_policy.change": gate_policy,
-    "incident.closure": incident, "concern.triage": triage,
+    "incident.closure": incident, "concern.triage": triage, "breach.review": breach,
     "risk.lowered_to_appetite": lowered, "risk.closed_above_appetite": closed,
     "system.tier_downgrade": downgrade, "system.owner_reassignment": handover,
     "soa.exclusion": exclusion, "criteria.change": criteria, "risk.acceptance": acceptance,

@@ -24,6 +24,7 @@ from services.registry.operation.schemas import (
 from services.registry.operation.telemetry import Telemetry
 from shared.domain.aggregate import Aggregate, stream_id
 from shared.domain.repository import Repository
+from shared.http.approvals import Sod
 from shared.http.deps import Ctx, Fresh, IfMatch, ReadPool, Repo, resource, written
 from shared.http.fields import Instant
 from shared.http.jsonresp import ORJSONResponse
@@ -149,13 +150,16 @@ async def get_breach(system_id: UUID, breach_id: UUID, repo: Repo) -> Response:
 
 @router.post(
     "/v1/systems/{system_id}/breaches/{breach_id}/review", response_model=BreachOut,
-    responses={404: {"description": "no such breach of this system"},
+    responses={403: {"description": "separation of duties: the system's owner may not review"},
+               404: {"description": "no such breach of this system"},
                409: {"description": "the breach was already reviewed"}},
 )  # fmt: skip
 async def review_breach(
-    system_id: UUID, breach_id: UUID, body: ReviewIn, ctx: Ctx, telemetry: TelemetryDep
-) -> Response:
-    """An approver's decision (accept, retrain, retire); it clears `monitoring_breach`."""
+    system_id: UUID, breach_id: UUID, body: ReviewIn, ctx: Ctx, telemetry: TelemetryDep,
+    sod: Sod,
+) -> Response:  # fmt: skip
+    """An approver's decision (accept, retrain, retire); it clears `monitoring_breach`.
+    Not by the system's owner (403 `separation_of_duties`)."""
     breach, result = await handlers.review_breach(body.to_command(system_id, breach_id), ctx,
-                                                  telemetry)  # fmt: skip
+                                                  telemetry, sod)  # fmt: skip
     return written(result, BreachOut.of(breach))

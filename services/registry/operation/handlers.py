@@ -29,6 +29,7 @@ from services.registry.systems.domain import AISystem
 from shared.domain.aggregate import Aggregate, stream_id
 from shared.domain.errors import Conflict
 from shared.domain.repository import Repository
+from shared.domain.sod import SodPolicy
 from shared.kernel.eventstore import AppendResult, StreamNotFound
 from shared.kernel.requestctx import RequestContext
 
@@ -159,13 +160,14 @@ async def summarise_due(
 
 
 async def review_breach(
-    cmd: ReviewBreach, ctx: RequestContext, telemetry: Telemetry
+    cmd: ReviewBreach, ctx: RequestContext, telemetry: Telemetry, sod: SodPolicy
 ) -> tuple[Breach, AppendResult]:
     """Record the review of a breach; its metric may open a new breach from now on."""
     async with telemetry.unit(cmd.system_id) as u:
         breach = await u.repo.load(Breach, cmd.breach_id)
         breach.of_system(cmd.system_id)
-        breach.decide(cmd.decision, cmd.comment, ctx.actor.sub)
+        system = await u.repo.load(AISystem, cmd.system_id)
+        breach.decide(cmd.decision, cmd.comment, ctx.actor.sub, system.owner, sod)
         await u.closed(breach.metric, breach.id)
         result = await u.repo.save(breach, ctx)
     return breach, result

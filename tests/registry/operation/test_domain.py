@@ -21,7 +21,7 @@ from services.registry.operation.domain import (
     window_seconds,
 )
 from shared.contract.events.registry import MonitoredMetric, Threshold
-from shared.domain.errors import Conflict, Invalid
+from shared.domain.errors import Conflict, Invalid, NotAllowed
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 DRIFT = MonitoredMetric(name="drift", kind="drift", threshold=Threshold(op="gt", value=0.3),
@@ -115,7 +115,10 @@ def test_a_breach_is_reviewed_once():
     system_id = uuid4()
     b = Breach.detect(uuid4(), system_id, DRIFT, [reading(0.5).part()], plan_version=1)
     assert b.pending[0].type_name() == "MonitoringThresholdBreached"
-    b.decide("retrain", "new data since March", "paula")
+    with pytest.raises(NotAllowed) as refused:
+        b.decide("accept", "fine by me", "sam", system_owner="sam")
+    assert refused.value.code == "separation_of_duties" and not b.review
+    b.decide("retrain", "new data since March", "paula", system_owner="sam")
     assert b.review is not None and b.review["decision"] == "retrain"
     with pytest.raises(Conflict):
-        b.decide("accept", "again", "paula")
+        b.decide("accept", "again", "paula", system_owner="sam")

@@ -17,8 +17,10 @@ from shared.contract.events.registry import (
 )
 from shared.domain.aggregate import Aggregate, DomainEvent
 from shared.domain.errors import Conflict, NotFound
+from shared.domain.sod import SodPolicy, default_policy
 
 NO_SYSTEM = UUID(int=0)  # the system of a breach not loaded yet
+REVIEW = "breach.review"  # the separation-of-duties decision
 
 
 @dataclass
@@ -60,8 +62,13 @@ class Breach(Aggregate):
         if self.system_id != system_id:
             raise NotFound(f"no breach {self.id} of system {system_id}")
 
-    def decide(self, decision: BreachDecision, comment: str, by: str) -> None:
-        """Record the review; a breach is reviewed once."""
+    def decide(
+        self, decision: BreachDecision, comment: str, by: str, system_owner: str,
+        sod: SodPolicy | None = None,
+    ) -> None:  # fmt: skip
+        """Record the review, once, by someone the separation-of-duties policy does not
+        exclude (by default the system's owner: 403)."""
+        (sod or default_policy()).check_excluded(REVIEW, by, {"system_owner": {system_owner}})
         if self.review is not None:
             raise Conflict(
                 f"the breach was already reviewed by {self.review['reviewed_by']}",

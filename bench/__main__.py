@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/results.json and bench/results.md.
 
-python -m bench [--quick] [--only append,history,lag,observations,gate] [--out DIR]
+python -m bench [--quick] [--only append,history,lag,observations,failover,gate] [--out DIR]
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import append, gate_load, history, lag, observations, report
+from bench import append, failover, gate_load, history, lag, observations, relay, report
 
 BENCHMARKS: dict[str, Callable[[bool], Awaitable[dict[str, Any]]]] = {
     "append": append.run,
     "history": history.run,
     "lag": lag.run,
     "observations": observations.run,  # runs the registry as a real process too
+    "failover": failover.run,  # two PostgreSQL servers and a registry process
+    "relay": relay.run,  # a nats-server and the relay as real processes
     "gate": gate_load.run,  # last: it runs the registry as a real process
 }
 

@@ -160,7 +160,7 @@ class RssSampler:
 
         def run() -> None:
             while not self._stop.wait(self.interval):
-                self.peak = max(self.peak, proc.memory_info().rss)
+                self.peak = max(self.peak, proc.memory_info().rss + _workers_rss(proc))
 
         t = threading.Thread(target=run, daemon=True)
         t.start()
@@ -177,6 +177,16 @@ class RssSampler:
             "peak_rss_mib": round(self.peak / mib, 1),
             "growth_mib": round((self.peak - self.start) / mib, 1),
         }
+
+
+def _workers_rss(proc: psutil.Process) -> int:
+    """Resident memory of this process's multiprocessing workers (a rebuild's folds)."""
+    total = 0
+    for child in proc.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any("multiprocessing" in part for part in child.cmdline()):
+                total += child.memory_info().rss
+    return total
 
 
 class Timer:

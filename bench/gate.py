@@ -99,16 +99,18 @@ def start_registry(url: str, port: int, data_dir: Path) -> subprocess.Popen[byte
 
 
 def start_app(
-    factory: str, url: str, port: int, data_dir: Path, **env_extra: str
+    factory: str, url: str, port: int, data_dir: Path, workers: int = 1, **env_extra: str
 ) -> subprocess.Popen[bytes]:
-    """An app factory in its own uvicorn process, logging to the data directory."""
+    """An app factory in its own uvicorn process (or `workers` of them), logging to the data
+    directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
     env.update(AIMS_DATABASE_URL=url, AIMS_JWT_SECRET=SECRET, AIMS_DATA_DIR=str(data_dir),
                AIMS_LOG_LEVEL="WARNING", AIMS_DB_POOL_SIZE="20", **env_extra)  # fmt: skip
     log = open(data_dir / f"{factory.split(':')[0]}.log", "ab")  # noqa: SIM115 - lives with the process
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(port), "--log-level", "warning", "--no-access-log",
+         "--workers", str(workers)],
         env=env, stdout=log, stderr=log,
     )  # fmt: skip
 

@@ -1,96 +1,169 @@
-"""The deployment gate under load next to a trivial `SELECT 1` endpoint, on one server.
+"""The deployment gate under `wrk` next to a trivial authenticated GET, and the services' RSS.
 
-Seeding, the registry process and the client loop come from `bench.gate`; this adds
-the yardstick app (`bench.trivial`) started the same way, and runs both against the
-same database with the same number of requests and clients.
+    python -m bench.gate_load [--quick] [--workers N]
+
+Seeding comes from `bench.gate` (10,000 systems with their facts). The registry and the
+yardstick app (`bench.trivial`: the same app factory, one `SELECT 1`) run as uvicorn
+processes against the same database, and `wrk` drives each in turn at 1 and at 16
+connections: the gate asks about a random system per request, and every answer is
+recorded as a `DeploymentDecisionMade` event with its basis, so the figures include
+the append. The risk and evidence services start afterwards, fold the same log and
+answer list reads under `wrk` too; each service's resident memory is taken after the
+load (all its processes: the uvicorn supervisor and its workers).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+import psutil
 
-from bench import gate
-from bench.common import latency_summary, ratio, throwaway_postgres
+from bench import gate, gate_wrk
+from bench.common import ratio, throwaway_postgres
 from shared.http.auth import issue_token
 
-
-def start_trivial(url: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    """The yardstick app in its own uvicorn process, configured like the registry."""
-    return gate.start_app("bench.trivial:create", url, port, data_dir)
-
-
-async def ask_trivial(
-    client: httpx.AsyncClient, n: int, concurrency: int, headers: dict[str, str]
-) -> tuple[list[float], dict[str, int], float]:
-    latencies: list[float] = []
-    outcomes: dict[str, int] = {}
-    left = iter(range(n))
-
-    async def worker() -> None:
-        for _ in left:
-            t = time.perf_counter()
-            r = await client.post("/v1/trivial", json={}, headers=headers)
-            latencies.append(time.perf_counter() - t)
-            outcomes[str(r.status_code)] = outcomes.get(str(r.status_code), 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, outcomes, time.perf_counter() - started
+CONNECTIONS = (1, 16)
+# The other services' load: a list read each, folded from the same seeded log.
+READS = {"risk": "/v1/risks?limit=50", "evidence": "/v1/audit-trail?limit=50"}
+FACTORIES = {
+    "registry": "services.registry.main:create", "trivial": "bench.trivial:create",
+    "risk": "services.risk.main:create", "evidence": "services.evidence.main:create",
+}  # fmt: skip
 
 
-async def _ready(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
-    for _ in range(300):
-        try:
-            if (await client.post("/v1/trivial", json={}, headers=headers)).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the trivial app did not start")
+def rss_mb(proc: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """Resident memory of a process and its children (uvicorn's workers) in MB: the sum and
+    the largest one."""
+    try:
+        root = psutil.Process(proc.pid)
+        sizes = [p.memory_info().rss / 1e6 for p in [root, *root.children(recursive=True)]]
+    except psutil.Error:
+        return 0.0, 0.0
+    return round(sum(sizes), 1), round(max(sizes), 1)
 
 
-def _figures(latencies: list[float], outcomes: dict[str, int], wall: float) -> dict[str, Any]:
-    return {"requests_per_s": round(len(latencies) / wall, 1), **latency_summary(latencies),
-            "outcomes": outcomes}  # fmt: skip
+def _start(name: str, url: str, port: int, tmp: Path, workers: int) -> subprocess.Popen[bytes]:
+    extra = {"AIMS_MIN_POSITION_WAIT": "30"} if name != "trivial" else {}
+    return gate.start_app(FACTORIES[name], url, port, tmp, workers=workers, **extra)
 
 
-async def run(quick: bool) -> dict[str, Any]:
-    systems, requests, concurrency = (200, 200, 16) if quick else (10_000, 3_000, 16)
-    headers = {"Authorization": "Bearer " + issue_token(gate.SECRET, "bench", ["mlops"],
-                                                        timedelta(hours=1))}  # fmt: skip
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+async def _ready(
+    base: str, path: str, headers: dict[str, str], proc: subprocess.Popen[bytes]
+) -> float:
+    """Seconds until `path` answers 200 (projections at the head when it asks for that)."""
+    started, last = time.perf_counter(), "no answer"
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        while time.perf_counter() - started < 300:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{base} exited with code {proc.returncode}")
+            try:
+                r = await client.get(path, headers=headers)
+                if r.status_code == 200:
+                    return round(time.perf_counter() - started, 1)
+                last = f"{r.status_code} {r.text[:300]}"
+            except httpx.TransportError as exc:
+                last = type(exc).__name__
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{base}{path} not ready after 300 s: {last}")
+
+
+async def _decisions(url: str) -> dict[str, int]:
+    """Decisions recorded in the log, by outcome (every answer is an event)."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT data->>'decision' AS d, count(*) AS n FROM events"
+            " WHERE type = 'DeploymentDecisionMade' GROUP BY 1"
+        )
+    finally:
+        await conn.close()
+    return {r["d"]: int(r["n"]) for r in rows}
+
+
+async def run(quick: bool, workers: int = 1) -> dict[str, Any]:
+    """Seed, start the services, drive them with wrk; the figures (or why there are none)."""
+    systems, seconds = (200, 2.0) if quick else (10_000, 10.0)
+    wrk, version = gate_wrk.ensure_wrk()
+    if wrk is None:
+        return {"systems": systems, "skipped": version}
+    token = issue_token(gate.SECRET, "bench", ["mlops"], timedelta(hours=1))
+    headers = {"Authorization": f"Bearer {token}"}
     async with throwaway_postgres() as pg:
         ids, head = await gate.seed(pg.app_url, systems)
-        ports = gate._free_port(), gate._free_port()
-        registry = gate.start_registry(pg.app_url, ports[0], pg.tmp)
-        trivial = start_trivial(pg.app_url, ports[1], pg.tmp)
+        script, id_file = gate_wrk.write_script(pg.tmp, [str(i) for i in ids])
+        ports = {name: gate._free_port() for name in FACTORIES}
+        base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        # The seeded facts are not whole histories (risk's reactor skips some), so the other
+        # services are only asked to answer, not to reach the head.
+        probes = {"registry": f"/v1/systems?limit=1&min_position={head}",
+                  "trivial": "/v1/trivial", **READS}  # fmt: skip
+        procs: dict[str, subprocess.Popen[bytes]] = {}
+        caught_up: dict[str, float] = {}
+
+        async def start(names: tuple[str, ...]) -> None:
+            for n in names:
+                procs[n] = _start(n, pg.app_url, ports[n], pg.tmp, workers)
+            for n in names:
+                caught_up[n] = await _ready(base[n], probes[n], headers, procs[n])
+
         try:
-            async with (
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", timeout=60,
-                                  limits=limits) as reg,
-                httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[1]}", timeout=60,
-                                  limits=limits) as triv,
-            ):  # fmt: skip
-                caught_up = await gate.wait_ready(reg, head, headers)
-                await _ready(triv, headers)
-                await ask_trivial(triv, min(100, requests), concurrency, headers)  # warm-up
-                await gate.ask(reg, ids, min(100, requests), concurrency, headers)
-                t = _figures(*await ask_trivial(triv, requests, concurrency, headers))
-                g = _figures(*await gate.ask(reg, ids, requests, concurrency, headers))
+            # The gate first, with only its yardstick beside it: the other services would
+            # fold every decision too, on the same cores.
+            await start(("registry", "trivial"))
+
+            def drive(name: str, args: list[str], conns: int, secs: float) -> dict[str, Any]:
+                return gate_wrk.run(wrk, base[name], script, [args[0], token, *args[1:]],
+                                    conns, secs)  # fmt: skip
+
+            targets = {"trivial": ["get", "/v1/trivial"], "gate": ["gate", str(id_file)]}
+            runs: dict[str, dict[str, Any]] = {}
+            for conns in CONNECTIONS:
+                row = runs[f"c{conns}"] = {}
+                for name, args in targets.items():
+                    app = "registry" if name == "gate" else "trivial"
+                    await asyncio.to_thread(drive, app, args, conns, 1.0)  # warm-up
+                    row[name] = await asyncio.to_thread(drive, app, args, conns, seconds)
+            await start(tuple(READS))
+            reads = {n: await asyncio.to_thread(drive, n, ["get", p], 16, seconds)
+                     for n, p in READS.items()}  # fmt: skip
+            rss = {n: rss_mb(p) for n, p in procs.items()}  # sum, largest process
+            decisions = await _decisions(pg.app_url)
         finally:
-            for proc in (registry, trivial):
+            for proc in procs.values():
                 proc.terminate()
-                proc.wait(timeout=10)
+            for proc in procs.values():
+                proc.wait(timeout=30)
     return {
-        "systems": systems, "events_seeded": head, "requests": requests,
-        "concurrency": concurrency, "projection_catch_up_seconds": round(caught_up, 1),
-        "gate": g, "trivial": t,
-        "ratios": {"gate_vs_trivial": ratio(g["requests_per_s"], t["requests_per_s"])},
+        "systems": systems, "events_seeded": head, "load_generator": version,
+        "seconds_per_run": seconds, "workers": workers, "projection_catch_up_seconds": caught_up,
+        "runs": runs, "reads": reads, "decisions_recorded": decisions,
+        "rss_mb": {n: total for n, (total, _) in rss.items()},
+        "rss_mb_largest_process": {n: largest for n, (_, largest) in rss.items()},
+        "ratios": {
+            "gate_vs_trivial": ratio(runs["c16"]["gate"]["requests_per_s"],
+                                     runs["c16"]["trivial"]["requests_per_s"]),
+            "gate_vs_trivial_c1": ratio(runs["c1"]["gate"]["requests_per_s"],
+                                        runs["c1"]["trivial"]["requests_per_s"]),
+        },
     }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 systems, 2 s per run")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per service")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.quick, args.workers)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

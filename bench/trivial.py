@@ -1,4 +1,4 @@
-"""The yardstick for the gate: an aims app whose one route does `SELECT 1`.
+"""The yardstick for the gate: an aims app whose one authenticated GET does `SELECT 1`.
 
 Built with the same app factory as the services (auth, request ids, idempotency, problem
 responses, pools, projection runner), so the difference to the gate is the gate's logic.
@@ -15,7 +15,7 @@ from shared.http.deps import Pool
 router = APIRouter()
 
 
-@router.post("/v1/trivial")
+@router.get("/v1/trivial")
 async def trivial(pool: Pool) -> dict[str, int]:
     """One round trip to PostgreSQL and nothing else."""
     return {"one": int(await pool.fetchval("SELECT 1"))}
@@ -26,6 +26,6 @@ def create() -> FastAPI:
     return create_app(
         "trivial",
         routers=[router],
-        access={("POST", "/v1/trivial"): roles("admin", "mlops")},
+        access={("GET", "/v1/trivial"): roles("admin", "mlops")},
         categories=frozenset(),
     )

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from shared.http import auth
 from shared.platform.config import SERVICE_PORTS, Settings, get_settings
-from shared.platform.runtime import Database, open_database, service_env
+from shared.platform.runtime import Database, default_workers, open_database, service_env
 
 app = typer.Typer(help="aims: ISO/IEC 42001 AI management system backend", no_args_is_help=True)
 out = Console()
@@ -73,15 +73,27 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _spawn(service: str, settings: Settings, database: Database) -> subprocess.Popen[bytes]:
+def _spawn(
+    service: str, settings: Settings, database: Database, workers: int = 1
+) -> subprocess.Popen[bytes]:
     # the application role's URL only: the superuser's password stays in this process
     env = service_env(database, settings.data_dir.resolve(), os.environ)
     cmd = [
         sys.executable, "-m", "uvicorn", f"services.{service}.main:create", "--factory",
         "--host", settings.host, "--port", str(settings.port_of(service)),
         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5",
+        "--workers", str(workers),
     ]  # fmt: skip
     return subprocess.Popen(cmd, env=env)
+
+
+def _prepare_keys(settings: Settings) -> None:
+    """Create the evidence service's keys (checkpoint signing, concern sealing) if absent."""
+    from services.evidence.concerns.sealing import KEY_FILE, load_sealer
+    from services.evidence.integrity.signing import load_signer
+
+    load_signer(settings.checkpoint_key_path)
+    load_sealer(settings.data_dir / KEY_FILE)
 
 
 def _wait_ready(settings: Settings, procs: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -116,16 +128,45 @@ def _terminate(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             p.wait()
 
 
+def _rebuild_stale(database: Database) -> None:
+    """Rebuild, beside the running services, the read models an older projection version
+    built (shadow tables, then one swap); the services serve the old ones meanwhile."""
+    import threading
+
+    from services import all_projections
+    from shared.kernel.rebuild import rebuild_stale
+
+    def run() -> None:
+        try:
+            done = asyncio.run(rebuild_stale(
+                database.admin_url, all_projections(), factory="services:all_projections",
+                workers=os.cpu_count() or 1,
+            ))  # fmt: skip
+        except Exception as exc:  # the services go on with the old read models
+            err.print(f"[yellow]rebuilding stale read models failed: {exc}; run `aims replay`[/]")
+            return
+        if done:
+            out.print(f"read models rebuilt and swapped in: {', '.join(sorted(done))}")
+
+    threading.Thread(target=run, name="aims-rebuild", daemon=True).start()
+
+
 @app.command()
-def up() -> None:
+def up(
+    workers: Annotated[int | None, typer.Option(
+        min=1, envvar="AIMS_WORKERS",
+        help="uvicorn worker processes per service (default: the number of cores)")] = None,
+) -> None:  # fmt: skip
     """Start PostgreSQL (embedded unless AIMS_DATABASE_URL is set) and the three services."""
     settings = get_settings()
+    per_service = workers or default_workers()
     busy = [f"{s} :{settings.port_of(s)}" for s in (*SERVICE_PORTS, "console")
             if not _port_free(settings.host, settings.port_of(s))]  # fmt: skip
     if busy:
         fail(f"port in use: {', '.join(busy)} (set AIMS_<SERVICE>_PORT to move a service)")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     auth.ensure_key(settings)
+    _prepare_keys(settings)  # before the workers start, so none of them races to create one
     try:
         database = open_database(settings)
     except Exception as exc:  # one line for the user; details are in the PostgreSQL log
@@ -138,13 +179,18 @@ def up() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    procs = {s: _spawn(s, settings, database) for s in (*SERVICE_PORTS, "console")}
+    procs = {s: _spawn(s, settings, database, per_service) for s in SERVICE_PORTS}
+    procs["console"] = _spawn("console", settings, database)
     code = 0
+    side: dict[str, subprocess.Popen[bytes]] = {}
     try:
         _wait_ready(settings, procs)
+        _rebuild_stale(database)
+        side["relay"] = _spawn_relay(settings, database)
         for s in SERVICE_PORTS:
             out.print(f"{s:9} http://{settings.host}:{settings.port_of(s)}  (docs: /docs)")
         out.print(f"console   http://{settings.host}:{settings.console_port}/")
+        out.print(f"workers   {per_service} per service")
         where = "embedded PostgreSQL" if database.embedded else "AIMS_DATABASE_URL"
         out.print(f"data      {settings.data_dir.resolve()}  ({where})")
         out.print("aims is up; Ctrl-C stops it.")
@@ -154,11 +200,13 @@ def up() -> None:
                 err.print(f"[red]{', '.join(dead)} stopped unexpectedly; shutting down[/]")
                 code = 1
                 break
+            _keep_relay(side, settings, database)
             time.sleep(0.2)
     except RuntimeError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         code = 1
     finally:
+        _terminate(side)
         _terminate(procs)
         database.stop()
         out.print("aims stopped.")
@@ -175,11 +223,16 @@ def _progress() -> Progress:
 @app.command()
 def replay(
     projection: Annotated[str | None, typer.Option(help="only this projection")] = None,
+    workers: Annotated[int, typer.Option(help="processes folding the log")] = os.cpu_count() or 1,
 ) -> None:
-    """Drop projections and rebuild them from position zero."""
+    """Rebuild projections from position zero into shadow tables, then swap them in.
+
+    The services keep serving the current read models meanwhile; the swap is one
+    transaction. Needs the schema owner's URL (AIMS_MIGRATION_DATABASE_URL, if set)."""
+    import asyncpg
+
     from services import all_projections
-    from shared.kernel.projections import replay as replay_all
-    from shared.platform import db
+    from shared.kernel.rebuild import RebuildRunning, rebuild
 
     chosen = [p for p in all_projections() if projection in (None, p.name)]
     if not chosen:
@@ -187,19 +240,26 @@ def replay(
     database = open_database(get_settings())
 
     async def run() -> None:
-        pool = await db.create_pool(database.app_url, size=2, timeout=60)
-        total = await pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        conn = await asyncpg.connect(database.admin_url)
+        total = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        await conn.close()
         with _progress() as bar:
-            task = bar.add_task(f"replaying {len(chosen)} projection(s)", total=total)
-            applied = await replay_all(pool, chosen, progress=partial(bar.advance, task))
+            task = bar.add_task(f"rebuilding {len(chosen)} projection(s)", total=total)
+            applied = await rebuild(
+                database.admin_url, chosen, factory="services:all_projections",
+                workers=max(1, workers), progress=partial(bar.advance, task),
+            )  # fmt: skip
             bar.update(task, completed=total)
         for p in chosen:
             done = f"{applied[p.name]} events applied" if p.rebuild else "a reactor: no rows"
             err.print(f"{p.name}: {done}")
-        await pool.close()
 
     try:
         asyncio.run(run())
+    except RebuildRunning as exc:
+        fail(str(exc))
+    except asyncpg.InsufficientPrivilegeError as exc:
+        fail(f"{exc}: a rebuild needs the schema owner (set AIMS_MIGRATION_DATABASE_URL)")
     finally:
         database.stop()
 
@@ -365,6 +425,36 @@ def export(
     finally:
         database.stop()
     out.print(f"audit pack written to {out_file}")
+
+
+@app.command()
+def relay() -> None:
+    """Relay the log to webhook subscriptions and, with AIMS_NATS_URL, to NATS JetStream."""
+    from services.relay.main import main as relay_main
+
+    settings = get_settings()
+    database = open_database(settings) if not settings.database_url else None
+    if database is not None:
+        settings = settings.model_copy(update={"database_url": database.app_url})
+    try:
+        relay_main(settings)
+    finally:
+        if database is not None:
+            database.stop()
+
+
+def _spawn_relay(settings: Settings, database: Database) -> subprocess.Popen[bytes]:
+    """The relay as a process of its own: it can fail, and be restarted, alone."""
+    env = service_env(database, settings.data_dir.resolve(), os.environ)
+    return subprocess.Popen([sys.executable, "-m", "services.cli.main", "relay"], env=env)
+
+
+def _keep_relay(side: dict[str, subprocess.Popen[bytes]], settings: Settings,
+                database: Database) -> None:  # fmt: skip
+    """Start the relay again if it stopped (the services go on meanwhile)."""
+    if side["relay"].poll() is not None:
+        err.print(f"[yellow]relay exited with code {side['relay'].returncode}; restarting[/]")
+        side["relay"] = _spawn_relay(settings, database)
 
 
 @app.command()

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from services.console import editing, filing, signin, workbench
+from services.console.forms import CsrfRefused, new_key
+from services.console.inbox import count
 from services.console.routes import render, router
 from services.console.security import SecurityHeaders
 from services.console.upstream import COOKIE, Unauthorized, client, connect, explain
+from services.console.workbench import me_of
 from services.sdk import AimsError, ServiceUnreachable
 from shared.http.problems import allowed_methods
 from shared.platform.config import Settings, get_settings
@@ -28,9 +32,20 @@ def create(settings: Settings | None = None) -> FastAPI:
         yield
         await client(app).close()
 
-    app = FastAPI(title="aims console", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="aims console", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(nav_count)])  # fmt: skip
+    # CSRF tokens are HMACs of the session: keyed by the deployment's secret, so every
+    # console replica accepts a form another rendered; a random key when there is none.
+    app.state.csrf_secret = "console-csrf:" + (settings.jwt_secret or new_key())
+    app.state.inbox_counts = {}
+    # The forms first: `/systems/new` is not the page of a system whose id is "new".
+    signin.set_up(app, settings)
+    app.include_router(signin.router)
+    app.include_router(editing.router)
+    app.include_router(filing.router)
+    app.include_router(workbench.router)
     app.include_router(router)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, form_action=signin.form_targets(app.state.oidc_provider))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -38,6 +53,10 @@ def create(settings: Settings | None = None) -> FastAPI:
             allow = {"Allow": ", ".join(allowed_methods(request))}
             exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), **allow})
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        return render(request, "error.html", status_code=403, error=str(exc))
 
     @app.exception_handler(Unauthorized)
     async def _signin(request: Request, exc: Unauthorized) -> Response:
@@ -62,3 +81,16 @@ def sign_in_again(why: str) -> Response:
     resp = RedirectResponse("/login?error=" + why[:100], status_code=303)
     resp.delete_cookie(COOKIE)
     return resp
+
+
+# Pages that do not show the navigation's inbox count (or show their own).
+UNCOUNTED = ("/login", "/logout", "/healthz", "/inbox", "/openapi.json", signin.CALLBACK)
+
+
+async def nav_count(request: Request) -> None:
+    """The signed-in user's inbox count for the navigation bar (None when unreadable)."""
+    token = request.cookies.get(COOKIE)
+    if not token or request.method != "GET" or request.url.path in UNCOUNTED:
+        return
+    aims = client(request.app).with_token(token)
+    request.state.inbox_count = await count(request.app, aims, token, me_of(request))

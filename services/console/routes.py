@@ -10,7 +10,9 @@ import jwt
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.applications import Starlette
 
+from services.console.forms import csrf_token, may_write, posted
 from services.console.security import same_origin, served_over_https
 from services.console.upstream import COOKIE, Aims, collect, explain, found, many
 from services.console.views import (
@@ -22,6 +24,7 @@ from services.console.views import (
     when,
 )
 from services.sdk import AimsError, AsyncAimsClient, ServiceUnreachable
+from shared.http.oidc import OidcVerifier
 from shared.http.problems import problem_response
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -60,19 +63,28 @@ Time = Annotated[str, Query(
 router = APIRouter(default_response_class=HTMLResponse)
 
 
-def who(token: str) -> dict[str, Any]:
-    """The subject and roles a token claims (for display; the services verify it)."""
+def who(token: str, app: Starlette | None = None) -> dict[str, Any]:
+    """The subject and roles a token claims (for display; the services verify it).
+
+    With an OpenID provider configured, the roles are the token's groups mapped through
+    AIMS_OIDC_ROLE_MAP by the services' own code, so the pages follow what they grant.
+    """
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         return {"sub": "?", "roles": []}
-    return {"sub": claims.get("sub", "?"), "roles": claims.get("roles", [])}
+    provider: OidcVerifier | None = getattr(app.state, "oidc", None) if app else None
+    roles = sorted(provider.roles_of(claims)) if provider else claims.get("roles", [])
+    return {"sub": claims.get("sub", "?"), "roles": roles}
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-    """A page of the console, with the navigation and the signed-in user."""
+    """A page of the console, with the navigation, the signed-in user and their inbox count."""
     tok = request.cookies.get(COOKIE)
-    ctx = {"active": name.split(".")[0], "me": who(tok) if tok else None, **ctx}
+    me = who(tok, request.app) if tok else None
+    ctx = {"active": name.split(".")[0], "me": me, "can": may_write(me and me["roles"]),
+           "csrf": csrf_token(request), "inbox_count": getattr(request.state, "inbox_count", None),
+           **ctx}  # fmt: skip
     return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
@@ -88,7 +100,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/login")
 async def login_form(request: Request, error: Text = "") -> HTMLResponse:
-    return render(request, "login.html", error=error)
+    provider = getattr(request.app.state, "oidc_provider", None)
+    return render(request, "login.html", error=error, provider=provider and provider.name)
 
 
 @router.post("/login", status_code=303, response_class=RedirectResponse, responses={
@@ -106,8 +119,11 @@ async def login(
     return resp
 
 
-@router.post("/logout", status_code=303, response_class=RedirectResponse)
+@router.post("/logout", status_code=303, response_class=RedirectResponse, responses={
+    403: {"description": "Posted from another origin or without the session's token"},
+})  # fmt: skip
 async def logout(request: Request) -> Response:
+    await posted(request)  # no forced sign-out from another site
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(COOKIE, httponly=True, samesite="strict",
                        secure=served_over_https(request))  # fmt: skip

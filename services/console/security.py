@@ -7,16 +7,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The pages use no script, no frames and no third-party anything; styles are inline (one
 # <style> block and a few style attributes, escaped by Jinja). `frame-ancestors 'none'`
-# stops click-jacking; `form-action 'self'` keeps the forms posting to the console.
+# stops click-jacking; `form-action 'self'` keeps the forms posting to the console (and
+# the OpenID provider's origin, where the sign-in button's post is redirected).
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-]
+
+
+def headers(form_action: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+    """The headers added to every response; `form_action`: other origins forms may reach."""
+    csp = CSP.replace("form-action 'self'", " ".join(("form-action 'self'", *form_action)))
+    return [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    ]
 
 
 def _first(value: str | None) -> str:
@@ -55,8 +61,8 @@ def same_origin(request: Request) -> bool:
 class SecurityHeaders:
     """Adds the Content-Security-Policy and friends to every console response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, form_action: tuple[str, ...] = ()) -> None:
+        self.app, self.headers = app, headers(form_action)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +70,7 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS]
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -6,10 +6,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.contract import eu_ai_act
+
 LEVEL_ORDER = ["low", "medium", "high", "critical"]
 STAGES = ["inception", "design", "verification", "deployment", "operation", "re_evaluation",
           "retired"]  # fmt: skip
-TIERS = ["prohibited", "high", "limited", "minimal", "unassessed"]
+TIERS = [t.id for t in eu_ai_act.tiers()]  # most protective first, as the data lists them
 SHOWN = ("name", "owner", "frm", "to", "reason", "eu_ai_act_tier", "version", "model_version",
          "environment", "decision", "mode", "deployed_by", "notes", "changes", "previous_owner",
          "digest")  # fmt: skip

@@ -19,6 +19,10 @@ CONCERN_TRIAGERS = roles("admin", "risk_officer")
 # Coverage of ISO/IEC 42001, the EU AI Act and the NIST AI RMF: what auditors check and risk
 # officers work on. OSCAL exports are for auditors (and admins), like the audit pack.
 COVERAGE_READERS = roles("admin", "auditor", "risk_officer")
+# Webhook subscriptions send events out of the deployment: only admins set them up; auditors
+# may see where events go.
+SUBSCRIPTION_ADMINS = roles("admin")
+SUBSCRIPTION_READERS = roles("admin", "auditor")
 
 ACCESS: AccessTable = {
     ("POST", "/v1/evidence"): RECORDERS,
@@ -67,6 +71,12 @@ ACCESS: AccessTable = {
     ("GET", "/v1/exports/oscal/poam"): AUDITORS,
     ("GET", "/v1/log/entries"): AUDITORS,
     ("GET", "/v1/log/proofs/inclusion"): AUDITORS,
+    ("POST", "/v1/subscriptions"): SUBSCRIPTION_ADMINS,
+    ("GET", "/v1/subscriptions"): SUBSCRIPTION_READERS,
+    ("GET", "/v1/subscriptions/{subscription_id}"): SUBSCRIPTION_READERS,
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): SUBSCRIPTION_READERS,
+    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): SUBSCRIPTION_ADMINS,
+    ("POST", "/v1/subscriptions/{subscription_id}/resume"): SUBSCRIPTION_ADMINS,
     # Shared routes: the separation-of-duties policy.
     **POLICY_ACCESS,
 }

@@ -19,6 +19,7 @@ from services.evidence.oscal import api as oscal
 from services.evidence.projections import PROJECTIONS
 from services.evidence.records import api as records
 from services.evidence.records.blobs import BlobStore
+from services.evidence.subscriptions import api as subscriptions
 from services.evidence.trail import api as trail
 from shared.contract.events import CATEGORIES
 from shared.http.app import create_app
@@ -70,6 +71,7 @@ def create(settings: Settings | None = None) -> FastAPI:
             log_api.router,
             coverage.router,
             oscal.router,
+            subscriptions.router,
         ],
         public_routers=[log_api.public],
         access=ACCESS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -115,6 +116,12 @@ class AsyncAimsClient:
         """PUT a JSON body; the JSON answer."""
         return _json(await self.request("PUT", service, path, key, json=body))
 
+    async def patch(self, /, service: str, path: str, body: Any, key: str | None = None, *,
+                    if_match: int | str | None = None) -> dict[str, Any]:  # fmt: skip
+        """PATCH a JSON body, with `If-Match` when a version is given (412 when stale)."""
+        headers = {} if if_match is None else {"If-Match": _etag(if_match)}
+        return _json(await self.request("PATCH", service, path, key, json=body, headers=headers))
+
     async def pages(self, /, service: str, path: str, *, page_size: int = 200,
                     **params: Any) -> AsyncIterator[dict[str, Any]]:  # fmt: skip
         """Every item of a cursor-paginated list, across pages."""
@@ -161,6 +168,16 @@ class AsyncAimsClient:
         """Record a deployment that cites an allow decision (409 AimsError otherwise)."""
         body = {"decision_id": str(decision_id), **extra}
         return await self.post("registry", "/v1/deployments", body, key)
+
+    async def upload_evidence(
+        self, /, filename: str, content: bytes, media_type: str = "application/octet-stream",
+        *, key: str | None = None, **fields: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Upload a file as evidence (kind, title, system_ids...); the service hashes it."""
+        form = {k: _form_value(v) for k, v in fields.items() if v is not None}
+        files = {"file": (filename, content, media_type)}
+        return _json(await self.request("POST", "evidence", "/v1/evidence", key, data=form,
+                                        files=files))  # fmt: skip
 
     # Reading the inventory, the register and the gate
     def systems(self, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
@@ -251,6 +268,19 @@ def _retryable(r: httpx.Response) -> bool:
     if r.status_code == 409:
         return problem_of(r).get("code") == "idempotency_in_progress"
     return r.status_code >= 500
+
+
+def _etag(version: int | str) -> str:
+    """An `If-Match` value: a version number quoted as the services' ETags are."""
+    text = str(version).strip()
+    return text if text.startswith('"') or text == "*" else f'"{text}"'
+
+
+def _form_value(value: Any) -> str:
+    """A multipart form field: lists as JSON, times as RFC 3339, the rest as text."""
+    if isinstance(value, list | tuple):
+        return json.dumps([str(v) for v in value])
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _json(r: httpx.Response) -> dict[str, Any]:

@@ -27,7 +27,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.auth import AuthError, verify_token
-from shared.http.problems import problem_response
+from shared.http.problems import problem_response, unavailable_response
 from shared.platform.db import UNAVAILABLE
 
 METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -68,9 +68,8 @@ class IdempotencyMiddleware:
         pool: asyncpg.Pool = scope["app"].state.pool
         try:
             stored = await _claim_or_wait(pool, principal, key, scope, digest)
-        except UNAVAILABLE:
-            resp = problem_response(503, "the database is unavailable; retry shortly")
-            return await resp(scope, receive, send)
+        except UNAVAILABLE as exc:
+            return await unavailable_response(exc)(scope, receive, send)
         if stored is not None:
             return await _replay(stored, digest, scope, receive, send)
         scope.setdefault("state", {})["idempotency_key"] = key

@@ -11,7 +11,8 @@ import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.http.problems import problem_response
+from shared.http.problems import problem_response, unavailable_response
+from shared.platform.db import is_unavailable
 
 log = structlog.get_logger()
 
@@ -106,11 +107,14 @@ class RequestMiddleware:
                 raise
             resp = problem_response(413, f"request body exceeds {limit} bytes", code="too_large")
             await resp(scope, receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
             if response_started:
                 raise
-            log.exception("unhandled_error", path=scope["path"])
-            resp = problem_response(500, "internal error; the request id identifies it in logs")
+            if is_unavailable(exc):  # raised outside the routes' handlers (e.g. a middleware)
+                resp = unavailable_response(exc)
+            else:
+                log.exception("unhandled_error", path=scope["path"])
+                resp = problem_response(500, "internal error; the request id identifies it in logs")
             await resp(scope, receive, send_wrapper)
         finally:
             self._observe(scope, status, time.perf_counter() - started)

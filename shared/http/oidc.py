@@ -91,6 +91,15 @@ class OidcVerifier:
 
     async def verify(self, token: str) -> tuple[Actor, str | None]:
         """The actor of a valid token and its display name; OidcError otherwise."""
+        claims = await self.decode(token)
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise OidcError(401, "invalid token: empty subject")
+        return Actor(sub, self.roles_of(claims)), display_name(claims)
+
+    async def decode(self, token: str, audience: str | None = None) -> dict[str, Any]:
+        """The claims of a token signed by the provider for `audience` (this verifier's if
+        None; the console checks ID tokens with its client id); OidcError otherwise."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -101,17 +110,15 @@ class OidcVerifier:
         key = await self._key(kid if isinstance(kid, str) else None)
         try:
             claims = jwt.decode(
-                token, key.key, algorithms=[alg], audience=self.audience, issuer=self.issuer,
-                leeway=self.leeway, options={"require": ["sub", "iss", "aud", "exp"]},
+                token, key.key, algorithms=[alg], audience=audience or self.audience,
+                issuer=self.issuer, leeway=self.leeway,
+                options={"require": ["sub", "iss", "aud", "exp"]},
             )  # fmt: skip
         except jwt.ExpiredSignatureError as exc:
             raise OidcError(401, "token expired") from exc
         except jwt.PyJWTError as exc:
             raise OidcError(401, f"invalid token: {exc}") from exc
-        sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub:
-            raise OidcError(401, "invalid token: empty subject")
-        return Actor(sub, self.roles_of(claims)), display_name(claims)
+        return dict(claims)
 
     def roles_of(self, claims: Mapping[str, Any]) -> frozenset[str]:
         """The aims roles granted by the token's groups; unknown groups grant nothing."""
@@ -132,6 +139,10 @@ class OidcVerifier:
         if found is None:
             raise OidcError(401, "invalid token: unknown signing key")
         return found
+
+    def use_discovery(self, doc: Mapping[str, Any]) -> None:
+        """Take the JWKS address from a discovery document read elsewhere (read once)."""
+        self._jwks_uri = jwks_uri_of(doc)
 
     def _only_key(self) -> jwt.PyJWK | None:
         return next(iter(self.keys.values())) if len(self.keys) == 1 else None
@@ -156,15 +167,27 @@ class OidcVerifier:
                 raise OidcError(503, f"identity provider unavailable: {exc}") from exc
 
     async def _discover(self, http: httpx.AsyncClient) -> str:
-        r = await http.get(f"{self.issuer}/.well-known/openid-configuration")
-        r.raise_for_status()
-        doc = r.json()
-        if str(doc.get("issuer", "")).rstrip("/") != self.issuer:
-            raise ValueError(f"discovery names issuer {doc.get('issuer')!r}, not {self.issuer!r}")
-        uri = doc.get("jwks_uri")
-        if not isinstance(uri, str):
-            raise ValueError("discovery document has no jwks_uri")
-        return uri
+        return jwks_uri_of(await discover(http, self.issuer))
+
+
+async def discover(http: httpx.AsyncClient, issuer: str) -> dict[str, Any]:
+    """The provider's discovery document, checked to name `issuer` (HTTPError, ValueError)."""
+    issuer = issuer.rstrip("/")
+    r = await http.get(f"{issuer}/.well-known/openid-configuration")
+    r.raise_for_status()
+    doc = r.json()
+    if not isinstance(doc, dict) or str(doc.get("issuer", "")).rstrip("/") != issuer:
+        named = doc.get("issuer") if isinstance(doc, dict) else None
+        raise ValueError(f"discovery names issuer {named!r}, not {issuer!r}")
+    return doc
+
+
+def jwks_uri_of(doc: Mapping[str, Any]) -> str:
+    """The `jwks_uri` of a discovery document (ValueError when it has none)."""
+    uri = doc.get("jwks_uri")
+    if not isinstance(uri, str):
+        raise ValueError("discovery document has no jwks_uri")
+    return uri
 
 
 def parse_jwks(doc: Any) -> dict[str, jwt.PyJWK]:

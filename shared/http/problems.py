@@ -21,7 +21,7 @@ from shared.kernel.eventstore import (
     StreamNotFound,
     WrongExpectedVersion,
 )
-from shared.platform.db import UNAVAILABLE
+from shared.platform.db import UNAVAILABLE, is_unavailable
 
 log = structlog.get_logger()
 PROBLEM = "application/problem+json"
@@ -31,6 +31,8 @@ TITLES = {
     413: "Content too large", 415: "Unsupported media type", 422: "Unprocessable content",
     428: "Precondition required", 500: "Internal server error", 503: "Service unavailable",
 }  # fmt: skip
+# Seconds a client should wait before retrying a 503: a failover or restart takes seconds.
+RETRY_AFTER = "1"
 _DOMAIN_STATUS = {
     errors.NotFound: 404,
     errors.Conflict: 409,
@@ -61,6 +63,22 @@ def problem_response(
         **extra,
     }
     return Response(dumps(body), status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def unavailable_response(exc: BaseException | None = None) -> Response:
+    """The 503 for a database outage (a failover, a restart): the client retries after a pause.
+
+    Every path that meets a connection-level error answers with this one response: the
+    exception handlers, the request middleware (errors raised outside the routes) and the
+    idempotency middleware. A write answered 503 may still have committed (the connection
+    died during COMMIT); a retry with the same Idempotency-Key writes it at most once.
+    """
+    if exc is not None:
+        log.warning("database_unavailable", error=type(exc).__name__)
+    return problem_response(
+        503, "the database is unavailable; retry shortly", code="unavailable",
+        headers={"Retry-After": RETRY_AFTER},
+    )  # fmt: skip
 
 
 def _validation(exc: RequestValidationError) -> Response:
@@ -139,16 +157,14 @@ def install(app: FastAPI) -> None:
         return problem_response(409, str(exc), code="duplicate_event")
 
     async def _unavailable(_: Request, exc: Exception) -> Response:
-        log.warning("database_unavailable", error=type(exc).__name__)
-        return problem_response(
-            503, "the database is unavailable; retry shortly", code="unavailable",
-            headers={"Retry-After": "1"},
-        )  # fmt: skip
+        return unavailable_response(exc)
 
     for cls in UNAVAILABLE:
         app.add_exception_handler(cls, _unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_unavailable(exc):  # an outage surfacing as another exception
+            return unavailable_response(exc)
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(500, "internal error; the request id identifies it in the logs")

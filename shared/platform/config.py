@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     oidc_role_map: Path | None = None  # YAML/JSON: provider group -> aims roles
     oidc_leeway_seconds: float = 30.0
     oidc_jwks_min_refresh_seconds: float = 10.0
+    # The console's sign-in at that provider (authorization code with PKCE): its client there,
+    # the button's provider name (the issuer's host if unset), and the console's public URL
+    # the redirect URI is made of (else the URL the browser used, as a proxy forwards it).
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: str | None = None  # none: a public client
+    console_oidc_name: str | None = None
+    console_url: str | None = None
     db_pool_size: int = 10
     db_timeout: float = 5.0  # seconds before a database call gives up (503)
     min_position_wait: float = 5.0

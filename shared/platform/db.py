@@ -6,12 +6,19 @@ import asyncio
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 import orjson
 from alembic.config import Config
 
-# Errors that mean the database cannot be reached right now (mapped to 503, retried).
+from shared.platform import multihost
+
+# Errors that mean the database cannot be reached right now (mapped to 503, retried). During
+# a failover every one of them can appear: the dead primary's connections fail mid-query
+# (ConnectionDoesNotExistError, an OSError, an InterfaceError), new connections are refused
+# until the standby is promoted (OSError, CannotConnectNowError while it starts), and a
+# connection that landed on a server that is (again) read-only refuses writes.
 UNAVAILABLE = (
     OSError,
     TimeoutError,
@@ -23,14 +30,44 @@ UNAVAILABLE = (
     asyncpg.TooManyConnectionsError,
     asyncpg.PostgresConnectionError,
     asyncpg.QueryCanceledError,
-    asyncpg.InternalClientError,  # raised for a connection that died mid-operation
+    asyncpg.InternalClientError,  # a connection that died mid-operation; no host read-write
+    asyncpg.ReadOnlySQLTransactionError,  # a write reached a standby (not yet promoted)
 )
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` is, wraps or was raised while handling a database-unavailable error.
+
+    A lost connection often surfaces as another exception: raised from it by a helper, or
+    raised while cleaning up after it (a rollback on the dead connection), or inside an
+    exception group. Those are still an outage (503), never a bug (500).
+    """
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, UNAVAILABLE):
+            return True
+        if isinstance(e, BaseExceptionGroup):
+            todo.extend(e.exceptions)
+        todo.extend(x for x in (e.__cause__, e.__context__) if x is not None)
+    return False
+
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def plain_url(url: str) -> str:
-    """A libpq-style URL (drops a SQLAlchemy driver suffix)."""
+    """A libpq-style URL (drops a SQLAlchemy driver suffix).
+
+    Multi-host URLs pass through as they are: `postgresql://u:p@h1:5432,h2:5432/aims
+    ?target_session_attrs=read-write` makes every new connection try the hosts and keep the
+    first that accepts writes, so a pool finds the promoted standby by itself once its
+    connections to the old primary have failed (see deploy/failover/README.md).
+    """
     for prefix in ("postgresql+asyncpg://", "postgres+asyncpg://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
@@ -58,9 +95,16 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(
     url: str, *, size: int = 10, timeout: float = 5.0, name: str = "aims", **kw: Any
 ) -> asyncpg.Pool:
-    """A lazily-connecting pool: the service starts, and recovers, whether or not PG is up."""
+    """A lazily-connecting pool: the service starts, and recovers, whether or not PG is up.
+
+    With several hosts in the URL, each new connection tries them one by one, each with its
+    own `timeout` (see shared/platform/multihost.py).
+    """
+    url = plain_url(url)
+    if len(multihost.hosts(url)) > 1:
+        kw.setdefault("connect", multihost.HostList(url, UNAVAILABLE).connect)
     pool = await asyncpg.create_pool(
-        plain_url(url),
+        url,
         min_size=0,
         max_size=size,
         timeout=timeout,
@@ -77,8 +121,20 @@ def _alembic_config(url: str) -> Config:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", "postgresql+asyncpg://" + plain_url(url)[13:])
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url))
     return cfg
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL for SQLAlchemy's asyncpg dialect, which spells several hosts as `?host=h:p&...`."""
+    parts = urlsplit(plain_url(url))
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts:
+        return "postgresql+asyncpg://" + plain_url(url)[len("postgresql://") :]
+    extra = "&".join(f"host={quote(h, safe=':[]')}" for h in hosts.split(","))
+    query = f"{extra}&{parts.query}" if parts.query else extra
+    netloc = f"{userinfo}@" if userinfo else ""
+    return urlunsplit(("postgresql+asyncpg", netloc, parts.path, query, ""))
 
 
 @lru_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,3 +76,11 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     if migrate:
         db.migrate_sync(database.admin_url)
     return database
+
+
+def default_workers() -> int:
+    """Worker processes per service when none are asked for: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -61,7 +61,7 @@ def test_aims_up_serves_all_three_services_and_stops_cleanly(tmp_path):
     aims = [sys.executable, "-m", "services.cli.main"]
     proc = subprocess.Popen([*aims, "up"], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: ready(ports), 60, "all /readyz green")
+        wait_until(lambda: ready(ports), 180, "all /readyz green")
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 4
         tok = subprocess.check_output(
@@ -91,7 +91,7 @@ def test_aims_up_keeps_data_across_restarts_and_refuses_a_busy_port(tmp_path):
     for run in range(2):
         proc = subprocess.Popen([*aims, "up"], env=env, stdout=subprocess.PIPE, text=True)
         try:
-            wait_until(lambda: ready(ports), 60, "all /readyz green")
+            wait_until(lambda: ready(ports), 180, "all /readyz green")
             tok = subprocess.check_output(
                 [*aims, "token", "--sub", "e2e", "--role", "system_owner"], env=env, text=True
             ).strip()

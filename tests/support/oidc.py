@@ -57,16 +57,20 @@ class Provider:
     """One oidc-provider process; `restart` with other keys rotates them (same issuer)."""
 
     def __init__(
-        self, home: Path, workdir: Path, people: dict[str, Any], issuer_path: str = ""
-    ) -> None:
+        self, home: Path, workdir: Path, people: dict[str, Any], issuer_path: str = "",
+        users: dict[str, Any] | None = None, apps: list[dict[str, Any]] | None = None,
+    ) -> None:  # fmt: skip
+        """`users` log in at the provider's pages to `apps` (clients with redirect URIs)."""
         self.home, self.workdir, self.people = home, workdir, people
+        self.users, self.apps = users or {}, apps or []
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}{issuer_path}"
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self, keys: list[dict[str, Any]]) -> None:
         config = self.workdir / f"provider-{self.port}.json"
-        config.write_text(json.dumps({"jwks": {"keys": keys}, "people": self.people}))
+        config.write_text(json.dumps({"jwks": {"keys": keys}, "people": self.people,
+                                      "users": self.users, "apps": self.apps}))  # fmt: skip
         self.proc = subprocess.Popen(
             ["node", str(self.home / SCRIPT.name), str(self.port), self.issuer, str(config)],
             cwd=self.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

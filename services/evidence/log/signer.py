@@ -29,7 +29,7 @@ from shared.contract.events.evidence import CHECKPOINT_STREAM, LogCheckpointSign
 from shared.domain.errors import Conflict
 from shared.kernel.eventstore import EventStore, NewEvent, WrongExpectedVersion
 from shared.kernel.eventstore.hashing import iso
-from shared.kernel.loops import run_forever
+from shared.kernel.loops import run_as_leader
 from shared.kernel.projections import lock_key
 from shared.kernel.requestctx import SYSTEM_ACTOR, RequestContext
 from shared.kernel.tlog import Checkpoint, sign_note
@@ -37,6 +37,8 @@ from shared.kernel.tlog.audit import audit
 
 log = structlog.get_logger()
 LOCK = lock_key("evidence.checkpointer")
+# Held by the periodic signer that leads, so one worker of all runs the audit pass each round.
+LEADER = lock_key("evidence.checkpointer.leader")
 ALARM = Gauge("aims_log_alarm", "1 while the checkpoint signer refuses to sign (see /v1/integrity)")
 
 
@@ -144,10 +146,10 @@ async def _sign_locked(
 async def run_periodically(
     pool: asyncpg.Pool, store: EventStore, keys: LogKeys, every: float
 ) -> None:
-    """Sign a checkpoint every `every` seconds (the replica holding the lock does it)."""
+    """Sign a checkpoint every `every` seconds, in the one worker or replica that leads."""
 
     async def step() -> None:
         ctx = RequestContext(actor=SYSTEM_ACTOR, service="evidence")
         await sign_checkpoint(pool, store, keys, ctx, min_age=every * 0.9)
 
-    await run_forever("checkpoint", step, every=every, initial_delay=every)
+    await run_as_leader("checkpoint", pool, LEADER, step, every=every, initial_delay=every)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any
 from uuid import UUID
 
@@ -97,15 +98,8 @@ _BASIS_KEYS = ("risk_version", "policy_version", "policy_hash", "criteria_versio
 MAX_SUMMARY = 300
 
 
-class _Fields(dict[str, Any]):
-    """The event's fields as text, converted only when the template names them."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        super().__init__()
-        self.data = data
-
-    def __missing__(self, key: str) -> str:
-        return _text(self.data[key]) if key in self.data else "?"
+# The fields each template names, found once: a summary converts only those to text.
+_FIELDS = {t: [f for _, f, _, _ in Formatter().parse(s) if f] for t, s in _SUMMARIES.items()}
 
 
 def _text(value: Any) -> str:
@@ -121,7 +115,8 @@ def summary(type_: str, data: dict[str, Any]) -> str:
     template = _SUMMARIES.get(type_)
     if template is None:
         return type_
-    text = template.format_map(_Fields(data))
+    fields = {k: _text(data[k]) if k in data else "?" for k in _FIELDS[type_]}
+    text = template.format_map(fields)
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
 
 

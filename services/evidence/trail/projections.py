@@ -15,6 +15,7 @@ class AuditTrail(Projection):
     name = "evidence.audit_trail"
     tables = ("evidence_trail", "evidence_trail_system")
     types = None
+    write_only = True  # COPY only: a rebuild indexes the trail after the fold
 
     async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
         await self.handle_batch([e], conn)

@@ -1,4 +1,4 @@
-"""Read-side SQL of the audit trail: time bounds as positions, filtered pages."""
+"""Read-side SQL of the audit trail: one statement per page, time bounds as positions."""
 
 from __future__ import annotations
 
@@ -7,32 +7,25 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.http.pagination import Condition, Page, keyset_page
+from shared.http.pagination import BIGINT_MAX, Condition, Page, keyset_page
 
 _COLUMNS = (
     "t.position, t.event_id, t.type, t.stream_id, t.actor, t.source, t.recorded_at, t.summary,"
     " t.system_ids, t.basis, t.links"
 )
-
-
-async def time_bounds(
-    pool: asyncpg.Pool, frm: datetime | None, to: datetime | None
-) -> tuple[int | None, int | None]:
-    """A time range as a position range (recorded_at never decreases along the log)."""
-    lo = hi = None
-    if frm is not None:
-        lo = await pool.fetchval(
-            "SELECT position FROM evidence_trail WHERE recorded_at >= $1"
-            " ORDER BY recorded_at, position LIMIT 1", frm,
-        ) or -1  # fmt: skip
-    if to is not None:
-        hi = await pool.fetchval(
-            "SELECT position FROM evidence_trail WHERE recorded_at <= $1"
-            " ORDER BY recorded_at DESC, position DESC LIMIT 1", to,
-        ) or 0  # fmt: skip
-    if lo == -1:  # nothing at or after `from`
-        lo, hi = 1, 0
-    return lo, hi
+# A time range as a position range (recorded_at never decreases along the log), computed
+# inside the page's own statement: one round trip per page instead of three, and each
+# bound is one probe of (recorded_at, position) evaluated once (an InitPlan), so the page
+# stays one index range on (actor|type|system, position). No row at or after `from`, or
+# none at or before `to`, leaves the range empty.
+_FROM = (
+    "{key} >= coalesce((SELECT b.position FROM evidence_trail b WHERE b.recorded_at >= {{}}"
+    f" ORDER BY b.recorded_at, b.position LIMIT 1), {BIGINT_MAX})"
+)
+_TO = (
+    "{key} <= coalesce((SELECT b.position FROM evidence_trail b WHERE b.recorded_at <= {{}}"
+    " ORDER BY b.recorded_at DESC, b.position DESC LIMIT 1), 0)"
+)
 
 
 async def trail_page(
@@ -40,16 +33,15 @@ async def trail_page(
     frm: datetime | None, to: datetime | None, cursor: str | None, limit: int,
 ) -> Page:  # fmt: skip
     """Trail rows matching the filters, newest first."""
-    lo, hi = await time_bounds(pool, frm, to)
-    conditions: list[Condition] = [
-        ("t.actor = {}", actor), ("t.type = ANY({})", types),
-        ("t.position >= {}", lo), ("t.position <= {}", hi),
-    ]  # fmt: skip
     source, key = "evidence_trail t", "t.position"
     if system_id is not None:
         source = "evidence_trail_system s JOIN evidence_trail t ON t.position = s.position"
-        conditions.append(("s.system_id = {}", system_id))
         key = "s.position"
+    conditions: list[Condition] = [
+        ("t.actor = {}", actor), ("t.type = ANY({})", types),
+        (_FROM.format(key=key), frm), (_TO.format(key=key), to),
+        ("s.system_id = {}", system_id),
+    ]  # fmt: skip
     return await keyset_page(
         pool, source, conditions, cursor=cursor, limit=limit, key=key, columns=_COLUMNS
     )

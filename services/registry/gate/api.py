@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -12,7 +13,8 @@ from services.registry.gate.domain import DeploymentDecision
 from services.registry.gate.handlers import Gate
 from services.registry.gate.queries import ProjectedFacts
 from services.registry.gate.schemas import DecisionIn, DecisionOut, DeploymentIn
-from services.registry.policy.handlers import follow
+from services.registry.policy.handlers import STREAM as POLICY_STREAM
+from services.registry.policy.handlers import follow, follow_version
 from services.registry.state import registry_state
 from shared.http.deps import Ctx, Fresh, Repo, resource, written
 from shared.http.problems import Problem
@@ -25,7 +27,12 @@ async def get_gate(request: Request) -> Gate:
     """The gate of this app: its configuration, facts from the projection and the log."""
     state = registry_state(request.app)
     config = await follow(request.app, core(request.app).repo, state.gate)
-    return Gate(config, ProjectedFacts(state.read_pool, state.store))
+    return Gate(config, _facts(request))
+
+
+def _facts(request: Request) -> ProjectedFacts:
+    state = registry_state(request.app)
+    return ProjectedFacts(state.read_pool, state.store, POLICY_STREAM)
 
 
 GateDep = Annotated[Gate, Depends(get_gate)]
@@ -35,9 +42,13 @@ GateDep = Annotated[Gate, Depends(get_gate)]
     "/v1/deployment-decisions", response_model=DecisionOut, dependencies=[Fresh],
     responses={400: {"description": "`min_position` beyond the log"}},
 )  # fmt: skip
-async def decide(body: DecisionIn, ctx: Ctx, repo: Repo, gate: GateDep) -> Response:
+async def decide(body: DecisionIn, ctx: Ctx, repo: Repo, request: Request) -> Response:
     """May this model version of this system go to this environment? A deny is a 200."""
-    decision, result = await handlers.decide_deployment(body.to_command(), ctx, repo, gate)
+    state = registry_state(request.app)
+    follow = partial(follow_version, request.app, repo, state.gate)
+    decision, result = await handlers.decide_deployment(
+        body.to_command(), ctx, repo, _facts(request), follow
+    )
     return written(result, DecisionOut.of(decision), location=_where(decision.id))
 
 

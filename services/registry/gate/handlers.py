@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -16,8 +16,25 @@ from shared.kernel.eventstore import AppendResult, StreamNotFound
 from shared.kernel.requestctx import RequestContext
 
 
+@dataclass(frozen=True)
+class DecisionRead:
+    """What a decision reads at one instant: the facts (None: no such system) and the
+    version of the gate policy's stream (None: the policy file is in force)."""
+
+    facts: GateFacts | None
+    policy_version: int | None
+
+
+# The gate configuration with the policy at a given version of its stream in force.
+PolicyFollower = Callable[[int | None], Awaitable[GateConfig]]
+
+
 class GateFactsPort(Protocol):
     """Where the gate reads what it decides on; `gate.queries.ProjectedFacts` implements it."""
+
+    async def for_decision(self, system_id: UUID, model_version: str) -> DecisionRead:
+        """The system, its facts and the gate policy's version, read together."""
+        ...
 
     async def of_system(
         self, system_id: UUID, model_version: str | None = None
@@ -43,13 +60,19 @@ class Gate:
 
 
 async def decide_deployment(
-    cmd: DecideDeployment, ctx: RequestContext, repo: Repository, gate: Gate
-) -> tuple[DeploymentDecision, AppendResult]:
-    """Answer "may this version go to this environment?" and record the answer."""
-    facts = await gate.facts.of_system(cmd.system_id, cmd.model_version)
+    cmd: DecideDeployment, ctx: RequestContext, repo: Repository, facts: GateFactsPort,
+    follow: PolicyFollower,
+) -> tuple[DeploymentDecision, AppendResult]:  # fmt: skip
+    """Answer "may this version go to this environment?" and record the answer.
+
+    The policy in force is taken at the version read with the facts: one read, and the
+    decision's policy and basis describe the same instant.
+    """
+    read = await facts.for_decision(cmd.system_id, cmd.model_version)
+    config = await follow(read.policy_version)
     decision = DeploymentDecision.ask(
         ctx.new_id("decision"), system_id=cmd.system_id, model_version=cmd.model_version,
-        environment=cmd.environment, facts=facts, gate=gate.config, now=datetime.now(UTC),
+        environment=cmd.environment, facts=read.facts, gate=config, now=datetime.now(UTC),
     )  # fmt: skip
     return decision, await repo.save(decision, ctx, expected_version=0)
 

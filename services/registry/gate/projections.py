@@ -138,6 +138,7 @@ class GateFactsProjection(Projection):
     """
 
     name = NAME
+    version = 2  # 2: AI roles and training records (the overseers_competent rule)
     tables = ("registry_gate_fact",)
     types = None  # every event type of the categories it follows, including future ones
 

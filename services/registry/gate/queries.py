@@ -9,10 +9,11 @@ from uuid import UUID
 import asyncpg
 
 from services.registry.gate.domain import Fact, GateFacts, SystemView
+from services.registry.gate.handlers import DecisionRead
 from services.registry.gate.projections import NAME
 from services.registry.systems.domain import AISystem
 from shared.domain.aggregate import stream_id
-from shared.kernel.eventstore import EventStore
+from shared.kernel.eventstore import EventStore, StoredEvent
 
 # The projection's checkpoint is read in the same statement (one snapshot), so the
 # position recorded in a decision's basis is exactly what the facts reflect.
@@ -32,11 +33,54 @@ async def load_facts(pool: asyncpg.Pool, system_id: UUID) -> tuple[list[Fact], i
     return [f for f in facts if f.kind != "checkpoint"], position
 
 
+# A decision's whole read in one statement, so one round trip and one snapshot: the
+# system's stream (part 1), its facts and the organisation-wide ones (2), the facts'
+# checkpoint (3) and the gate policy's stream version (4). The parts share one row shape.
+_DECISION = (
+    "SELECT 1 AS part, position, id, stream_id, version, type, schema_version, data, metadata,"
+    " recorded_at, hash, NULL::text AS key, NULL::text AS kind FROM events WHERE stream_id = $1"
+    " UNION ALL SELECT 2, NULL, NULL, stream_id, version, NULL, NULL, data::json, NULL, NULL, NULL,"
+    " key, kind FROM registry_gate_fact WHERE system_id = $2 OR system_id IS NULL"
+    " UNION ALL SELECT 3, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    " NULL FROM projection_checkpoint WHERE name = $3"
+    " UNION ALL SELECT 4, NULL, NULL, NULL, max(version), NULL, NULL, NULL, NULL, NULL, NULL,"
+    " NULL, NULL FROM events WHERE stream_id = $4"
+    " ORDER BY part, version"
+)
+
+
+def _decision_read(system_id: UUID, rows: list[asyncpg.Record], model_version: str) -> DecisionRead:
+    """The parts of the one-statement read as the gate's facts and the policy version."""
+    events = [StoredEvent.from_row(r) for r in rows if r["part"] == 1]
+    facts = [Fact(r["key"], r["kind"], r["stream_id"], r["version"], r["data"])
+             for r in rows if r["part"] == 2]  # fmt: skip
+    position = next((int(r["position"]) for r in rows if r["part"] == 3), 0)
+    policy = next((r["version"] for r in rows if r["part"] == 4), None)
+    if not events:
+        return DecisionRead(None, policy)
+    system = AISystem.replay(system_id, events).view()
+    return DecisionRead(GateFacts(system, facts, position, model_version), policy)
+
+
 class ProjectedFacts:
     """The gate's facts port: systems from their streams, other services' facts projected."""
 
-    def __init__(self, pool: asyncpg.Pool, store: EventStore) -> None:
+    def __init__(self, pool: asyncpg.Pool, store: EventStore, policy_stream: str) -> None:
         self.pool, self.store = pool, store  # pool: projection reads (maybe a replica)
+        self.policy_stream = policy_stream
+
+    async def for_decision(self, system_id: UUID, model_version: str) -> DecisionRead:
+        """The system, its facts and the policy version: one statement on the primary; with
+        the facts on a replica, the three reads side by side."""
+        if self.pool is not self.store.pool:
+            (facts, policy) = await asyncio.gather(
+                self.of_system(system_id, model_version),
+                self.store.stream_version(self.policy_stream),
+            )
+            return DecisionRead(facts, policy or None)
+        stream = stream_id("system", system_id)
+        rows = await self.pool.fetch(_DECISION, stream, system_id, NAME, self.policy_stream)
+        return _decision_read(system_id, rows, model_version)
 
     async def of_system(
         self, system_id: UUID, model_version: str | None = None

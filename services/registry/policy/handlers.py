@@ -57,6 +57,14 @@ async def follow(app: Starlette, repo: Repository, gate: GateConfig) -> GateConf
     version = await repo.store.pool.fetchval(
         "SELECT max(version) FROM events WHERE stream_id = $1", STREAM
     )
+    return await follow_version(app, repo, gate, version)
+
+
+async def follow_version(
+    app: Starlette, repo: Repository, gate: GateConfig, version: int | None
+) -> GateConfig:
+    """The gate with the policy in force at `version` of its stream, which the caller read
+    (the deployment gate reads it in the same statement as its facts)."""
     seen: tuple[int | None, GateConfig] | None = getattr(app.state, "gate_policy_seen", None)
     if seen is not None and seen[0] == version:
         return seen[1]

@@ -10,12 +10,12 @@ Stream categories (`<category>-<id>`):
             responsibilities, dataset
   risk:     criteria, risk, acceptance, impact, soa, policy, airole, training, objective,
             supplier, party, scope
-  evidence: evidence, audit, nc, review, checkpoint, incident, concern
+  evidence: evidence, audit, nc, review, checkpoint, incident, concern, subscription
 
 Four-eyes requests and rejections (`approvals`) live in the stream of what they change.
 """
 
-from shared.contract.events import approvals, evidence, registry, risk
+from shared.contract.events import approvals, evidence, registry, risk, subscriptions
 
 CATEGORIES = {
     "registry": frozenset(
@@ -28,7 +28,8 @@ CATEGORIES = {
     ),
     "evidence": frozenset(
         {"evidence", "audit", "nc", "review", "checkpoint", "incident", "concern"}
+        | {"subscription"}
     ),
 }
 
-__all__ = ["CATEGORIES", "approvals", "evidence", "registry", "risk"]
+__all__ = ["CATEGORIES", "approvals", "evidence", "registry", "risk", "subscriptions"]

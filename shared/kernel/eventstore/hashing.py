@@ -11,6 +11,9 @@ is the hash of the event at the previous position (32 zero bytes before the firs
 text exactly as written, so verification hashes the stored bytes themselves rather
 than a re-serialisation that could hide an edit. The position is inside the hash, so
 moving, deleting or re-inserting a row breaks the chain at that position.
+
+Appends chain in the database (`aims_append`, migration 0013), which builds these same
+bytes in SQL; `canonical` and `chain` stay the definition that its tests compare against.
 """
 
 from __future__ import annotations

@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
-import orjson
 
-from shared.kernel.eventstore.errors import (
-    DuplicateEventId,
-    InvalidEventData,
-    StreamNotFound,
-    WrongExpectedVersion,
+from shared.kernel.eventstore.errors import StreamNotFound, WrongExpectedVersion
+from shared.kernel.eventstore.writer import (
+    APPEND_SQL,
+    Request,
+    arguments,
+    calls,
+    serialise,
+    settle,
 )
-from shared.kernel.eventstore.hashing import GENESIS_HASH, canonical, chain
 
-# Any constant works; it only has to be the same for every writer of this database.
+if TYPE_CHECKING:
+    from shared.platform.multihost import HostList
+
+# Any constant works; it only has to be the same for every writer of this database (the
+# `aims_append` function of migration 0013 takes it, and NOTIFYs this channel).
 APPEND_LOCK_KEY = 0x61696D73  # "aims"
 NOTIFY_CHANNEL = "aims_events"
-_INSERT = (
-    "INSERT INTO events (position, id, stream_id, version, type, schema_version, data,"
-    " metadata, recorded_at, hash) SELECT p, i, s, v, t, sv, d::json, m::json, r, h FROM unnest("
-    "$1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[],"
-    " $8::text[], $9::timestamptz[], $10::bytea[]) AS x(p, i, s, v, t, sv, d, m, r, h)"
-)
 # One backward index probe per stream. (`stream_id = ANY($1) GROUP BY` gets a generic plan
 # after five executions of the prepared statement, and that plan scans the whole table.)
 _VERSIONS = (
@@ -93,23 +91,15 @@ class AppendResult:
     duplicate: bool = False
 
 
-@dataclass
-class _Request:
-    stream_id: str
-    events: Sequence[NewEvent]
-    expected_version: int | None
-    metadata: dict[str, Any]
-    future: asyncio.Future[AppendResult] = field(repr=False)
-
-
 class EventStore:
     """Append-only event log in PostgreSQL; see `append` for the ordering guarantee."""
 
     def __init__(self, pool: asyncpg.Pool, *, categories: frozenset[str] | None = None) -> None:
         self.pool = pool
         self.categories = categories  # stream categories this process may write; None: all
-        self._pending: list[_Request] = []
-        self._flush_lock = asyncio.Lock()
+        self._pending: list[Request] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references until they end
         # Runs inside the append transaction just before COMMIT (tests stall a writer here).
         self.before_commit: Callable[[], Awaitable[None]] | None = None
 
@@ -124,10 +114,11 @@ class EventStore:
         """Append events to one stream atomically; `expected_version=None` accepts any version.
 
         Ordering (guarantee 5). Writers are serialised by one transaction-scoped advisory
-        lock, taken before the head of the log is read and held until commit. Positions
-        are therefore assigned as head+1, head+2, ... with no gaps, and a transaction can
-        only commit after every transaction holding a lower position has committed and
-        become visible (PostgreSQL makes a commit visible before it releases its locks).
+        lock, taken (inside `aims_append`, migration 0013) before the head of the log is
+        read and held until commit. Positions are therefore assigned as head+1, head+2,
+        ... with no gaps, and a transaction can only commit after every transaction holding
+        a lower position has committed and become visible (PostgreSQL makes a commit
+        visible before it releases its locks).
         A reader that sees position N has seen every position below N, so reading
         `WHERE position > checkpoint` can never skip an event. The hash chain needs the
         previous event's hash at insert time, which requires this total order anyway.
@@ -135,81 +126,88 @@ class EventStore:
         The lock would cap throughput at one commit (one WAL flush) at a time, so
         appends from concurrent tasks of this process are gathered into one transaction
         (group commit): each request keeps its own expected-version check and either
-        lands whole or fails alone; the batch commits with one flush.
+        lands whole or fails alone; the batch commits with one flush. The whole batch is
+        one call of `aims_append`, so the lock is held for one round trip, not seven.
+        One task of this store (`_drain`) sends the batches, one at a time; the callers
+        wait for their own outcome, so a cancelled caller cannot abort a batch.
         """
         if not events:
             raise ValueError("append needs at least one event")
         if self.categories is not None and stream_id.split("-", 1)[0] not in self.categories:
             raise PermissionError(f"this service does not write stream {stream_id}")
-        _check_content(events, metadata)
+        data, meta = serialise(events, metadata)
         fut: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Request(stream_id, events, expected_version, metadata or {}, fut))
-        async with self._flush_lock:
-            if not fut.done():
-                batch, self._pending = self._pending, []
-                # Shielded: a cancelled caller must not abort a batch that others wait on.
-                await asyncio.shield(self._flush(batch))
-        return fut.result()
+        self._pending.append(Request(stream_id, events, expected_version, meta, data, fut))
+        if self._drainer is None:
+            self._start_drainer()
+        return await fut
 
-    async def _flush(self, batch: list[_Request]) -> None:
+    def _start_drainer(self) -> None:
+        self._drainer = task = asyncio.create_task(self._drain())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self) -> None:
+        """Send the pending batches on one connection while callers keep queueing more.
+
+        Keeping the connection between back-to-back batches spares the pool's reset round
+        trip on each release; it goes back once a batch finds nothing new queued.
+        """
         try:
-            await self._write(batch)
+            async with self.pool.acquire() as conn:
+                while self._pending and not conn.is_closed():
+                    batch, self._pending = self._pending, []
+                    await self._flush(conn, batch)
+                    await asyncio.sleep(0)  # callers just answered may queue their next append
+                self._drainer = None  # while this connection goes back, appends start anew
+        except BaseException as exc:
+            if self._drainer is asyncio.current_task():  # not when only the release failed
+                batch, self._pending = self._pending, []
+                _fail(batch, exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            if self._drainer is asyncio.current_task():
+                self._drainer = None
+            if self._pending and self._drainer is None:  # queued behind a closed connection
+                self._start_drainer()
+
+    async def _flush(self, conn: asyncpg.Connection, batch: list[Request]) -> None:
+        for req in batch:
+            req.events = [e if e.id else _with_id(e) for e in req.events]
+        for part in calls(batch):
+            await self._flush_call(conn, part)
+
+    async def _flush_call(self, conn: asyncpg.Connection, batch: list[Request]) -> None:
+        try:
+            await self._write(conn, batch)
         except asyncpg.IntegrityConstraintViolationError:
             if len(batch) == 1:
                 _fail(batch, WrongExpectedVersion(batch[0].stream_id, -1, -1))
             else:  # isolate the request that broke the batch
                 for req in batch:
-                    await self._flush([req])
+                    await self._flush_call(conn, [req])
         except BaseException as exc:
             _fail(batch, exc)
             if not isinstance(exc, Exception):
                 raise
 
-    async def _write(self, batch: list[_Request]) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK_KEY)
-            head = await conn.fetchrow(
-                "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
-            )
-            position, prev = (head["position"], bytes(head["hash"])) if head else (0, GENESIS_HASH)
-            now = datetime.now(UTC)
-            recorded_at = max(now, head["recorded_at"]) if head else now
-            for req in batch:
-                req.events = [e if e.id else _with_id(e) for e in req.events]
-            versions, existing = await _stream_state(conn, batch)
-            rows: list[tuple[Any, ...]] = []
-            results: list[tuple[_Request, AppendResult | Exception]] = []
-            for req in batch:
-                outcome = _check(req, versions, existing)
-                if outcome is not None:
-                    results.append((req, outcome))
-                    continue
-                version = versions.get(req.stream_id, 0)
-                meta = orjson.dumps(req.metadata, option=orjson.OPT_SORT_KEYS).decode()
-                for ev in req.events:
-                    position, version = position + 1, version + 1
-                    data = orjson.dumps(ev.data, option=orjson.OPT_SORT_KEYS).decode()
-                    eid = str(ev.id)
-                    prev = chain(
-                        canonical(position, eid, req.stream_id, version, ev.type,
-                                  ev.schema_version, recorded_at, data, meta),
-                        prev,
-                    )  # fmt: skip
-                    rows.append((position, ev.id, req.stream_id, version, ev.type,
-                                 ev.schema_version, data, meta, recorded_at, prev))  # fmt: skip
-                    existing[eid_of(ev)] = (req.stream_id, version, position)
-                versions[req.stream_id] = version
-                results.append((req, AppendResult(req.stream_id, version, position, recorded_at)))
-            if rows:
-                await conn.execute(_INSERT, *map(list, zip(*rows, strict=True)))
-                await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(position))
-            if self.before_commit is not None:
-                await self.before_commit()
-        for req, outcome in results:  # only after COMMIT
-            if isinstance(outcome, Exception):
-                req.future.set_exception(outcome)
-            else:
-                req.future.set_result(outcome)
+    async def _write(self, conn: asyncpg.Connection, batch: list[Request]) -> None:
+        """One statement: `aims_append` locks, checks, chains, inserts and notifies.
+
+        Alone on its connection the statement is its own transaction, so the caller hears
+        back only after COMMIT. Inside a caller's transaction (`OneConnection`), or with a
+        `before_commit` hook, it runs in a (sub)transaction of its own instead.
+        """
+        args = arguments(batch)
+        if self.before_commit is None and not conn.is_in_transaction():
+            rows = await conn.fetch(APPEND_SQL, *args)
+        else:
+            async with conn.transaction():
+                rows = await conn.fetch(APPEND_SQL, *args)
+                if self.before_commit is not None:
+                    await self.before_commit()
+        settle(batch, rows)
 
     async def read_stream(
         self, stream_id: str, *, until: datetime | None = None, must_exist: bool = True
@@ -280,6 +278,7 @@ class Notifier:
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()  # set while the LISTEN connection is up
+        self._hosts: HostList | None = None  # set by the first session
 
     def start(self) -> None:
         if self._task is None:
@@ -297,9 +296,12 @@ class Notifier:
         await run_forever("notifier", self._session, every=self.poll_interval, max_backoff=5)
 
     async def _session(self) -> None:
-        from shared.platform.db import plain_url
+        from shared.platform import multihost
+        from shared.platform.db import UNAVAILABLE, plain_url
 
-        conn = await asyncpg.connect(plain_url(self.url), timeout=5)
+        if self._hosts is None:  # kept across sessions: after a failover, the new primary first
+            self._hosts = multihost.HostList(plain_url(self.url), UNAVAILABLE)
+        conn = await self._hosts.connect(timeout=5)
         try:
             await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
             self.listening.set()
@@ -331,69 +333,11 @@ class Notifier:
                 pass
 
 
-async def _stream_state(
-    conn: asyncpg.Connection, batch: list[_Request]
-) -> tuple[dict[str, int], dict[uuid.UUID, tuple[str, int, int]]]:
-    streams = list({r.stream_id for r in batch})
-    ids = [e.id for r in batch for e in r.events]
-    vrows = await conn.fetch(_VERSIONS, streams)
-    irows = await conn.fetch(
-        "SELECT id, stream_id, version, position FROM events WHERE id = ANY($1)", ids
-    )
-    versions = {r["stream_id"]: r["v"] for r in vrows}
-    existing = {r["id"]: (r["stream_id"], r["version"], r["position"]) for r in irows}
-    return versions, existing
-
-
-def eid_of(event: NewEvent) -> uuid.UUID:
-    """The id of an event about to be written (ids are filled in before any check)."""
-    if event.id is None:
-        raise ValueError("event id must be set before the write")
-    return event.id
-
-
-def _check(
-    req: _Request, versions: dict[str, int], existing: dict[uuid.UUID, tuple[str, int, int]]
-) -> AppendResult | Exception | None:
-    """None when the request may be written; otherwise its result (replay) or its error."""
-    found = [existing.get(eid_of(e)) for e in req.events]
-    if all(found):
-        if all(f[0] == req.stream_id for f in found if f):
-            version, position = max((f[1], f[2]) for f in found if f)
-            return AppendResult(req.stream_id, version, position, None, duplicate=True)
-        return DuplicateEventId(req.events[0].id)
-    if any(found):
-        return DuplicateEventId(next(e.id for e, f in zip(req.events, found, strict=True) if f))
-    actual = versions.get(req.stream_id, 0)
-    if req.expected_version is not None and req.expected_version != actual:
-        return WrongExpectedVersion(req.stream_id, req.expected_version, actual)
-    return None
-
-
-# A JSON \u0000 escape not itself escaped: the NUL character.
-_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-
-
-def _check_content(events: Sequence[NewEvent], metadata: dict[str, Any] | None) -> None:
-    """Refuse content that read models could not store: it would stop every projection.
-
-    PostgreSQL text cannot hold NUL characters; the `json` column would keep them, but each
-    projection copying such a string into a text column would fail on that event forever.
-    """
-    for payload in (*(e.data for e in events), metadata or {}):
-        try:
-            raw = orjson.dumps(payload)
-        except TypeError as exc:
-            raise InvalidEventData(f"event content is not JSON: {exc}") from exc
-        if b"\\u0000" in raw and _NUL.search(raw):
-            raise InvalidEventData("text must not contain NUL (U+0000) characters")
-
-
 def _with_id(e: NewEvent) -> NewEvent:
     return NewEvent(e.type, e.data, uuid.uuid4(), e.schema_version)
 
 
-def _fail(batch: list[_Request], exc: BaseException) -> None:
+def _fail(batch: list[Request], exc: BaseException) -> None:
     for req in batch:
         if not req.future.done():
             req.future.set_exception(exc)

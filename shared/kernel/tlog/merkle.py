@@ -98,6 +98,23 @@ class Frontier:
         self._size += 1
         return completed
 
+    def extend(self, leaf_hashes: Sequence[bytes]) -> None:
+        """Add many leaf hashes, as append does one by one, without listing the nodes they
+        complete (a bulk rebuild of a root: two hashes per leaf, no other work)."""
+        if self._size + len(leaf_hashes) >= MAX_SIZE:
+            raise ValueError("tree is full")
+        for h in leaf_hashes:  # all checked first: a refused one leaves the frontier as it was
+            _checked(h)
+        hashes, size, pop, sha256 = self._hashes, self._size, self._hashes.pop, hashlib.sha256
+        for h in leaf_hashes:
+            index = size
+            while index & 1:  # a right child completes its parent: carry up
+                h = sha256(b"\x01" + pop() + h).digest()
+                index >>= 1
+            hashes.append(h)
+            size += 1
+        self._size = size
+
     def root(self) -> bytes:
         """Root hash of the current tree."""
         return _fold(self._hashes) if self._hashes else EMPTY_ROOT

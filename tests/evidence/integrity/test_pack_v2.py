@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -544,3 +545,28 @@ async def test_a_witness_state_of_another_log_or_a_fork_fails(service, store, tm
         (state / "checkpoint").write_text(sign_note(fork.format(), Signer(cp.origin, key)))
         bad = verify_pack(io.BytesIO(pack), line, state)
         assert _refused(bad, "fork")
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["isal-deflate", "stored"])
+async def test_a_whole_log_pack_deflated_or_stored_reads_with_unzip_and_zipfile_and_verifies(
+    scenario, database, tmp_path, stored
+):
+    c, _, _ = scenario
+    line, _ = await _keys(c)
+    out = tmp_path / "pack.zip"
+    settings = c.app.state.settings
+    await export_file(database.url, out, settings.checkpoint_key_path,
+                      origin=settings.log_origin, stored=stored)  # fmt: skip
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None  # every member's CRC checks with Python's zlib
+        method = {i.compress_type for i in zf.infolist()}
+        members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    assert method == {zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED}
+    manifest = json.loads(members["manifest.json"])
+    for name, meta_ in manifest["files"].items():
+        assert hashlib.sha256(members[name]).hexdigest() == meta_["sha256"]
+    if shutil.which("unzip"):  # Info-ZIP, where the machine has it
+        unzip = subprocess.run(["unzip", "-tq", str(out)], capture_output=True, text=True)
+        assert unzip.returncode == 0, unzip.stdout + unzip.stderr
+    report = verify_pack(out, line)
+    assert report.ok, report.error

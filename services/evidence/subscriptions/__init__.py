@@ -1,0 +1,1 @@
+"""Webhook subscriptions: the API and the subscription aggregate (the relay delivers)."""

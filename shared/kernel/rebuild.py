@@ -1,0 +1,251 @@
+"""Rebuilding read models without downtime: fold the log into shadow tables, then swap.
+
+The services keep reading (and their runners keep updating) the live tables while the
+rebuild folds the whole log into copies (shadow.py). Groups of projections fold in
+worker processes of their own, one per core: the fold is Python work as much as SQL, so
+threads would share one core. The swap then takes the live checkpoint rows (a runner
+takes the same row lock at the start of each batch, so it waits), folds whatever was
+appended meanwhile, and swaps tables and checkpoints in one transaction; the runners go
+on from the swapped checkpoints, on the new tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from itertools import chain
+
+import asyncpg
+import structlog
+
+from shared.kernel import shadow
+from shared.kernel.eventstore import StoredEvent
+from shared.kernel.projections import Projection, _events, lock_key, save_checkpoints
+from shared.platform import db
+
+log = structlog.get_logger()
+REBUILD_LOCK = lock_key("aims.rebuild")  # one rebuild at a time per database
+# Starting a worker (an interpreter importing every service) costs about a second: below
+# this many events one process folds the log sooner than two.
+PARALLEL_FROM = 20_000
+SWAP_ATTEMPTS = 5  # a reader holding one swapped table while asking for another deadlocks
+
+
+class RebuildRunning(RuntimeError):
+    """Another process is rebuilding read models in this database."""
+
+
+async def connect(url: str, search_path: str | None = None) -> asyncpg.Connection:
+    """A connection with the services' JSON codecs (and the shadow schema first, if asked)."""
+    settings = {"application_name": "aims-rebuild"}
+    if search_path:
+        settings["search_path"] = search_path
+    conn = await asyncpg.connect(db.plain_url(url), server_settings=settings)
+    await db.init_connection(conn)
+    return conn
+
+
+async def stale(conn: asyncpg.Connection, projections: Sequence[Projection]) -> list[Projection]:
+    """Projections whose read model an older version of their code built."""
+    rows = await conn.fetch(
+        "SELECT name, version FROM public.projection_checkpoint WHERE name = ANY($1)",
+        [p.name for p in projections],
+    )
+    built = {r["name"]: r["version"] for r in rows}
+    return [p for p in projections if p.rebuild and built.get(p.name, p.version) < p.version]
+
+
+async def fold(
+    conn: asyncpg.Connection, projections: Sequence[Projection], start: int, end: int,
+    batch: int, reader: asyncpg.Connection | None = None,
+) -> dict[str, int]:  # fmt: skip
+    """Apply positions start+1..end to `projections`, one transaction per batch with their
+    checkpoints. With a `reader`, the next batch is read while this one is applied."""
+    applied = {p.name: 0 for p in projections}
+    wanted = [p.types for p in projections]
+    types = None if any(w is None for w in wanted) else sorted({t for w in wanted for t in w or ()})
+    windows = [(a, min(a + batch, end)) for a in range(start, end, batch)]
+    source = reader or conn
+    ahead: asyncio.Task[list[StoredEvent]] | None = None
+    try:
+        for i, (lo, hi) in enumerate(windows):
+            events = await ahead if ahead else await _events(source, lo, hi, types)
+            ahead = None
+            if reader is not None and i + 1 < len(windows):
+                ahead = asyncio.create_task(_events(reader, *windows[i + 1], types))
+            async with conn.transaction():
+                for p, mine in zip(projections, split(events, projections), strict=True):
+                    if mine:
+                        await p.handle_batch(mine, conn)
+                        applied[p.name] += len(mine)
+                await save_checkpoints(conn, projections, hi)
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+    return applied
+
+
+def split(events: list[StoredEvent], projections: Sequence[Projection]) -> list[list[StoredEvent]]:
+    """Each projection's events of a batch, in log order: the batch is grouped by type once
+    rather than every event tested against every projection's types."""
+    by_type: dict[str, list[StoredEvent]] = {}
+    for e in events:
+        by_type.setdefault(e.type, []).append(e)
+    out: list[list[StoredEvent]] = []
+    for p in projections:
+        if p.types is None:
+            out.append(events)
+            continue
+        parts = [by_type[t] for t in p.types if t in by_type]
+        out.append(parts[0] if len(parts) == 1 else sorted(chain(*parts), key=_position))
+    return out
+
+
+def _position(e: StoredEvent) -> int:
+    return e.position
+
+
+async def _build(url: str, projections: Sequence[Projection], end: int, batch: int) -> dict[
+    str, int]:  # fmt: skip
+    conn = await connect(url, shadow.SHADOW_PATH)
+    reader = await connect(url)
+    try:
+        return await fold(conn, projections, 0, end, batch, reader)
+    finally:
+        await asyncio.gather(conn.close(), reader.close())
+
+
+def _build_in_process(
+    url: str, factory: str, names: list[str], end: int, batch: int
+) -> dict[str, int]:
+    """A worker process: the named projections from `factory` ("module:function")."""
+    module, _, attr = factory.partition(":")
+    made: list[Projection] = getattr(importlib.import_module(module), attr)()
+    chosen = [p for p in made if p.name in names]
+    return asyncio.run(_build(url, chosen, end, batch))
+
+
+def groups(projections: Sequence[Projection], workers: int) -> list[list[Projection]]:
+    """Projections in at most `workers` groups; one service's stay together (they may read
+    each other's tables), the heaviest services first into the lightest group."""
+    by_service: dict[str, list[Projection]] = {}
+    for p in projections:
+        by_service.setdefault(p.name.split(".", 1)[0], []).append(p)
+
+    def weight(ps: list[Projection]) -> int:  # a projection reading every event weighs most
+        return sum(200 if p.types is None else len(p.types) for p in ps)
+
+    bins: list[list[Projection]] = [[] for _ in range(max(1, workers))]
+    for ps in sorted(by_service.values(), key=weight, reverse=True):
+        min(bins, key=weight).extend(ps)
+    return [b for b in bins if b]
+
+
+async def rebuild(
+    url: str, projections: Sequence[Projection], *, factory: str | None = None,
+    workers: int = 1, batch: int = 5000, progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:  # fmt: skip
+    """Rebuild `projections` from position zero into shadow tables and swap them in.
+
+    `url` must be the table owner's (the migration role). With `factory` ("module:function"
+    returning the projections) the groups fold in `workers` processes. Returns events
+    applied per projection; `progress` gets positions as the slowest group passes them.
+    """
+    chosen = [p for p in projections if p.rebuild]
+    if not chosen:
+        return {}
+    tables = [t for p in chosen for t in p.tables]
+    deferred = [t for p in chosen if p.write_only for t in p.tables]
+    conn = await connect(url)
+    try:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", REBUILD_LOCK):
+            raise RebuildRunning("another rebuild of read models is running")
+        await shadow.prepare(conn, tables, deferred)
+        end = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+        parts = groups(chosen, workers if factory and end >= PARALLEL_FROM else 1)
+        applied = await _fold_groups(conn, url, parts, factory, end, batch, progress)
+        await shadow.index(conn, deferred)
+        await shadow.analyze(conn, tables)
+        for name, n in (await _swap(conn, chosen, end, batch)).items():
+            applied[name] += n
+        log.info("read_models_rebuilt", projections=[p.name for p in chosen], events=end)
+        return applied
+    finally:
+        await conn.close()  # its session lock goes with it
+
+
+async def _fold_groups(
+    conn: asyncpg.Connection, url: str, parts: list[list[Projection]], factory: str | None,
+    end: int, batch: int, progress: Callable[[int], None] | None,
+) -> dict[str, int]:  # fmt: skip
+    if len(parts) == 1 or factory is None:
+        jobs = [asyncio.ensure_future(_build(url, [p for g in parts for p in g], end, batch))]
+        return await _watch(conn, jobs, progress)
+    loop = asyncio.get_running_loop()
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
+    with ProcessPoolExecutor(len(parts), mp_context=spawn) as pool:
+        futures = [
+            loop.run_in_executor(
+                pool, _build_in_process, url, factory, [p.name for p in g], end, batch
+            )
+            for g in parts
+        ]
+        return await _watch(conn, futures, progress)
+
+
+async def _watch(
+    conn: asyncpg.Connection, jobs: Sequence[asyncio.Future[dict[str, int]]],
+    progress: Callable[[int], None] | None,
+) -> dict[str, int]:  # fmt: skip
+    """Wait for the folds, reporting the slowest shadow checkpoint as it moves."""
+    done, reported = asyncio.gather(*jobs), 0
+    while not done.done():
+        await asyncio.wait([done], timeout=0.5)
+        if progress is not None:
+            low = await conn.fetchval(
+                f"SELECT coalesce(min(position), 0) FROM {shadow.SHADOW}.projection_checkpoint"
+            )
+            progress(max(0, int(low) - reported))
+            reported = max(reported, int(low))
+    out: dict[str, int] = {}
+    for part in done.result():
+        out.update(part)
+    return out
+
+
+async def _swap(
+    conn: asyncpg.Connection, chosen: Sequence[Projection], end: int, batch: int
+) -> dict[str, int]:
+    """Catch the copies up under the live checkpoints' row locks, then swap them in."""
+    tables = [t for p in chosen for t in p.tables]
+    for attempt in range(SWAP_ATTEMPTS):
+        try:
+            async with conn.transaction():
+                await shadow.lock_checkpoints(conn, [p.name for p in chosen])
+                await conn.execute(f"SET LOCAL search_path = {shadow.SHADOW_PATH}")
+                head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+                caught_up = await fold(conn, chosen, end, head, batch)
+                await shadow.swap(conn, tables, {p.name: p.version for p in chosen})
+                return caught_up
+        except asyncpg.DeadlockDetectedError:
+            log.warning("read_model_swap_retried", attempt=attempt + 1)
+    raise RuntimeError(f"the swap deadlocked {SWAP_ATTEMPTS} times; run the rebuild again")
+
+
+async def rebuild_stale(
+    url: str, projections: Sequence[Projection], *, factory: str | None = None,
+    workers: int = 1,
+) -> dict[str, int]:  # fmt: skip
+    """Rebuild the projections whose stored version is older than their code (at start)."""
+    conn = await connect(url)
+    try:
+        old = await stale(conn, projections)
+    finally:
+        await conn.close()
+    if not old:
+        return {}
+    log.info("read_models_stale", projections=[p.name for p in old])
+    return await rebuild(url, old, factory=factory, workers=workers)

@@ -134,9 +134,11 @@ class AsyncAimsClient:
                 return
             query["cursor"] = page["next_cursor"]
 
-    async def caught_up(self, service: str) -> None:
-        """Wait until the service's read models include every write this client saw."""
-        await self.get(service, FRESHNESS[service], limit=1, min_position=self.position)
+    async def caught_up(self, service: str, position: int | None = None) -> None:
+        """Wait until the service's read models include `position` (default: every write this
+        client saw), for example a position another client's write reported."""
+        at = self.position if position is None else position
+        await self.get(service, FRESHNESS[service], limit=1, min_position=at)
 
     # MLOps path
     async def register_system(self, /, *, key: str | None = None, **fields: Any) -> dict[str, Any]:

@@ -120,7 +120,8 @@ def test_a_person_signs_in_at_the_provider_and_decides_in_the_inbox_as_themselve
 
 def recorded(stack: Stack, provider: oidc.Provider, type: str) -> list[dict[str, Any]]:
     auditor = {"Authorization": f"Bearer {provider.token('ada')}"}
-    r = httpx.get(stack.url("evidence") + "/v1/audit-trail", params={"type": type},
+    r = httpx.get(stack.url("evidence") + "/v1/audit-trail",
+                  params={"type": type, "min_position": stack.head()},
                   headers=auditor, timeout=30)  # fmt: skip
     assert r.status_code == 200, r.text
     items: list[dict[str, Any]] = r.json()["items"]

@@ -62,7 +62,8 @@ def signed_in(browser: Any, stack: Stack, sub: str, *roles: str, axe: bool = Fal
 
 def events(stack: Stack, **params: Any) -> list[dict[str, Any]]:
     r = httpx.get(stack.url("evidence") + "/v1/audit-trail", headers=auth("ada", "auditor"),
-                  params={"limit": 500, **params}, timeout=30)  # fmt: skip
+                  params={"limit": 500, "min_position": stack.head(), **params},
+                  timeout=30)  # fmt: skip
     assert r.status_code == 200, r.text
     items: list[dict[str, Any]] = r.json()["items"]
     return items

@@ -79,7 +79,9 @@ async def test_the_auditor_path_reads_the_trail_checks_integrity_and_exports_a_p
     async with AsyncAimsClient(token("ci", "mlops"), urls=stack.urls) as ci:
         denied = await ci.decide(system["id"], "1", "production")
         assert not denied.allowed and denied.reasons
+        written = ci.position
     async with AsyncAimsClient(token("ada", "auditor"), urls=stack.urls) as auditor:
+        await auditor.caught_up("evidence", written)  # the trail is a read model
         trail = [e async for e in auditor.audit_trail(system_id=system["id"], page_size=1)]
         assert [e["type"] for e in trail] == ["DeploymentDecisionMade", "SystemRegistered"]
         by_ci = [e async for e in auditor.audit_trail(actor="ci", type=["DeploymentDecisionMade"])]

@@ -11,9 +11,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from tests.support import pg
@@ -46,6 +48,19 @@ class Stack:
                    AIMS_HOST="127.0.0.1")  # fmt: skip
         env.update({f"AIMS_{s.upper()}_PORT": str(p) for s, p in self.ports.items()})
         return env
+
+    def head(self) -> int:
+        """The log's last position: a read with `min_position` of it sees every write so far."""
+
+        async def read() -> int:
+            conn = await asyncpg.connect(self.database.url)
+            try:
+                return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+            finally:
+                await conn.close()
+
+        with ThreadPoolExecutor(1) as thread:  # callable from sync and async tests alike
+            return thread.submit(asyncio.run, read()).result()
 
     def start_console(self) -> None:
         port = free_port()

@@ -88,12 +88,14 @@ def _spawn(
 
 
 def _prepare_keys(settings: Settings) -> None:
-    """Create the evidence service's keys (checkpoint signing, concern sealing) if absent."""
-    from services.evidence.concerns.sealing import KEY_FILE, load_sealer
+    """Create the evidence service's keys (checkpoint signing, sealing) if absent, before
+    several workers could each create a different one."""
+    from services.evidence.concerns.sealing import load_sealer
     from services.evidence.integrity.signing import load_signer
 
     load_signer(settings.checkpoint_key_path)
-    load_sealer(settings.data_dir / KEY_FILE)
+    load_sealer(settings.concern_key_path)
+    load_sealer(settings.webhook_key_path)
 
 
 def _wait_ready(settings: Settings, procs: dict[str, subprocess.Popen[bytes]]) -> None:

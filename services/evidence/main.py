@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.evidence.access import ACCESS
 from services.evidence.audits import api as audits
 from services.evidence.concerns import api as concerns
-from services.evidence.concerns.sealing import KEY_FILE, load_sealer
+from services.evidence.concerns.sealing import load_sealer
 from services.evidence.coverage import api as coverage
 from services.evidence.incidents import api as incidents
 from services.evidence.integrity import api as integrity
@@ -35,7 +35,7 @@ async def _start(app: FastAPI) -> None:
     """Open the blob store, the signing key and the concern key (created on first use)."""
     settings = settings_of(app)
     app.state.blobs = BlobStore(settings.blob_dir, settings.upload_max_bytes)
-    app.state.concern_sealer = load_sealer(settings.data_dir / KEY_FILE)
+    app.state.concern_sealer = load_sealer(settings.concern_key_path)
     log = keys.build(load_signer(settings.checkpoint_key_path).key, settings)
     keys.install(app, log)
     app.state.integrity = IntegrityMonitor(log)

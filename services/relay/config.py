@@ -20,3 +20,6 @@ class RelaySettings(BaseSettings):
     webhook_backoff_max_seconds: Annotated[float, Field(gt=0)] = 900.0
     webhook_concurrency: Annotated[int, Field(ge=1)] = 16  # subscriptions served at once
     relay_batch: Annotated[int, Field(ge=1)] = 500  # events read per query
+    # Delivery attempts are kept this many days (a paused subscription's, until it resumes):
+    # they are the relay's operating record, not the governance record, which is the log.
+    webhook_delivery_retention_days: Annotated[int, Field(ge=1)] = 30

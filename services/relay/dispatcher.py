@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from shared.kernel.requestctx import Actor, RequestContext
 log = structlog.get_logger()
 CONTROL = "webhooks.control"
 PER_ROUND = 50  # events one subscription is sent per round before others get their turn
+PRUNE_EVERY = 3600.0  # seconds between prunings of old delivery attempts
 RELAY_ACTOR = Actor("relay", frozenset({"system"}))
 
 
@@ -58,16 +60,29 @@ class Dispatcher:
         self.settings, self.notifier = settings, notifier
         self.repo = Repository(EventStore(pool, categories=frozenset({"subscription"})))
         self._folding = asyncio.Lock()  # a fold applies each event once: never two at a time
+        self._pruned_at: float | None = None
 
     async def run(self, alive: Callable[[], Awaitable[None]]) -> None:
         """Fold, deliver, wait; forever, while this process holds the lead."""
         while True:
             await alive()
+            await self.prune()
             await self.fold()
             rows = await queries.due(self.pool, self.settings.webhook_concurrency)
             worked = await asyncio.gather(*(self.serve(r) for r in rows))
             if not any(worked):
                 await self.notifier.wait(await self._idle_for())
+
+    async def prune(self) -> None:
+        """Drop old delivery attempts, on leading and then once every PRUNE_EVERY seconds."""
+        now = time.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        days = self.settings.webhook_delivery_retention_days
+        dropped = await queries.prune_deliveries(self.pool, days)
+        if dropped:
+            log.info("relay_deliveries_pruned", dropped=dropped, older_than_days=days)
 
     async def _idle_for(self) -> float:
         """Until the next retry is due, at most the poll interval (a NOTIFY wakes sooner)."""

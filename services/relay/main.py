@@ -10,7 +10,6 @@ import asyncpg
 import structlog
 
 from services.evidence.concerns.sealing import load_sealer
-from services.evidence.subscriptions.api import KEY_FILE
 from services.evidence.subscriptions.egress import EgressPolicy
 from services.relay import queries
 from services.relay.config import RelaySettings
@@ -61,7 +60,7 @@ async def run(settings: Settings, relay: RelaySettings) -> None:
     notifier = Notifier(url, settings.poll_interval)
     notifier.start()
     sender = Sender(EgressPolicy.from_env(), relay.webhook_timeout_seconds)
-    sealer = load_sealer(settings.data_dir / KEY_FILE)
+    sealer = load_sealer(settings.webhook_key_path)
     dispatcher = Dispatcher(pool, sealer, sender, relay, notifier)
     loops = [run_forever("relay_webhooks", lambda: lead(pool, "relay.webhooks", dispatcher.run),
                          every=settings.poll_interval)]  # fmt: skip

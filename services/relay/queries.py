@@ -156,3 +156,21 @@ async def record_delivery(
         outcome["attempted_at"],
     )  # fmt: skip
     return True
+
+
+async def prune_deliveries(conn: Conn, days: int, chunk: int = 10_000) -> int:
+    """Drop delivery attempts older than `days`, except those of paused subscriptions (their
+    failures explain the pause); in chunks, so no statement holds many row locks for long."""
+    dropped = 0
+    while True:
+        status = await conn.execute(
+            "DELETE FROM relay_delivery WHERE id IN (SELECT d.id FROM relay_delivery d"
+            " WHERE d.attempted_at < now() - make_interval(days => $1) AND NOT EXISTS ("
+            "SELECT 1 FROM relay_subscription s WHERE s.id = d.subscription_id"
+            " AND s.status = 'paused') LIMIT $2)",
+            days, chunk,
+        )  # fmt: skip
+        n = int(status.split()[-1])
+        dropped += n
+        if n < chunk:
+            return dropped

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     checkpoint_interval_seconds: float = 300.0
     checkpoint_key_file: Path | None = None
+    # Seals webhook subscription secrets: the evidence service and the relay need the same
+    # file (several replicas: give them one, e.g. from a secret store).
+    webhook_key_file: Path | None = None
+    concern_key_file: Path | None = None  # seals concerns (whistleblowing); likewise shared
     # The transparency log's name: the origin line of every checkpoint and its key name.
     log_origin: str = "aims.local/log"
     # Verifier keys (`name+hash+base64`) of the witnesses whose cosignatures are accepted,
@@ -85,6 +89,14 @@ class Settings(BaseSettings):
     @property
     def checkpoint_key_path(self) -> Path:
         return self.checkpoint_key_file or self.data_dir / "checkpoint_ed25519.pem"
+
+    @property
+    def concern_key_path(self) -> Path:
+        return self.concern_key_file or self.data_dir / "concern_seal.key"
+
+    @property
+    def webhook_key_path(self) -> Path:
+        return self.webhook_key_file or self.data_dir / "webhook_secret.key"
 
     @property
     def witness_key_lines(self) -> list[str]:

@@ -23,7 +23,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "aesgcm1"
-KEY_FILE = "concern_seal.key"
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,15 @@ from shared.http.state import settings
 
 router = APIRouter(tags=["subscriptions"])
 Limit = Annotated[int, Query(ge=1, le=500)]
-KEY_FILE = "webhook_secret.key"  # seals subscription secrets; the relay needs the same file
 _NONE = (404, "no such subscription (`subscription_not_found`)")
 
 
 def sealer_of(request: Request) -> Sealer:
-    """The key sealing subscription secrets (created 0600 in the data dir on first use)."""
+    """The key sealing subscription secrets (`AIMS_WEBHOOK_KEY_FILE`, or created 0600 in the
+    data dir on first use); the relay opens them with the same file."""
     app = request.app
     if getattr(app.state, "webhook_sealer", None) is None:
-        app.state.webhook_sealer = load_sealer(settings(app).data_dir / KEY_FILE)
+        app.state.webhook_sealer = load_sealer(settings(app).webhook_key_path)
     sealer: Sealer = app.state.webhook_sealer
     return sealer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -37,17 +37,6 @@ class Me:
 
     sub: str
     roles: set[str]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 async def _section(key: str, title: str, read: Callable[[], Awaitable[list[dict[str, Any]]]]
@@ -165,9 +154,8 @@ async def overdue_treatments(aims: AsyncAimsClient, me: Me) -> list[dict[str, An
 
 async def expiring_evidence(aims: AsyncAimsClient, me: Me) -> list[dict[str, Any]]:
     """Current evidence whose validity ends within 30 days."""
-    now = _now()
-    items = await collect(aims.pages("evidence", "/v1/evidence", page_size=LIST))
-    soon = [e for e in items if (t := _time(e.get("valid_until"))) and now < t <= now + EXPIRING]
+    soon = await collect(aims.pages("evidence", "/v1/evidence", page_size=LIST,
+                                    expires_within_days=EXPIRING.days))  # fmt: skip
     return [{"id": e["id"], "title": e["title"], "due": e.get("valid_until"),
              "href": f"/evidence/{e['id']}", "detail": e.get("kind", "")}
             for e in soon]  # fmt: skip

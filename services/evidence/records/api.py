@@ -156,11 +156,16 @@ async def list_evidence(
     risk_id: UUID | None = None,
     kind: Annotated[str | None, Query(max_length=64)] = None,
     include_superseded: bool = False,
+    expires_within_days: Annotated[
+        int | None, Query(ge=0, le=3650, description="only evidence still valid whose validity"
+                          " ends within this many days")
+    ] = None,
 ) -> Page:
     """Evidence, newest first; superseded records only when asked for."""
     return await queries.list_evidence(
         pool, system_id=system_id, control_id=control_id, risk_id=risk_id, kind=kind,
-        include_superseded=include_superseded, cursor=cursor, limit=limit,
+        include_superseded=include_superseded, expires_within_days=expires_within_days,
+        cursor=cursor, limit=limit,
     )  # fmt: skip
 
 

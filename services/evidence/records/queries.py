@@ -13,13 +13,15 @@ from shared.http.pagination import Page, keyset_page
 async def list_evidence(
     pool: asyncpg.Pool, *, system_id: UUID | None, control_id: str | None,
     risk_id: UUID | None, kind: str | None, include_superseded: bool, cursor: str | None,
-    limit: int,
+    limit: int, expires_within_days: int | None = None,
 ) -> Page:  # fmt: skip
     """Evidence, newest first, each with its status and download link."""
     page = await keyset_page(pool, "evidence_evidence", [
         ("{} = ANY(system_ids)", system_id), ("{} = ANY(control_ids)", control_id),
         ("{} = ANY(risk_ids)", risk_id), ("kind = {}", kind),
         ("superseded_by IS NULL", None if include_superseded else ...),
+        ("valid_until > now() AND valid_until <= now() + make_interval(days => {})",
+         expires_within_days),
     ], cursor=cursor, limit=limit)  # fmt: skip
     now = datetime.now(UTC)
     for item in page.items:

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from datetime import UTC, datetime, timedelta
 
 from tests.support.apps import auth
 
@@ -164,6 +165,25 @@ async def test_evidence_lists_filter_by_system_control_and_kind_with_a_cursor(se
             await c.get(f"/v1/evidence?limit=3&cursor={first['next_cursor']}", headers=VIEWER)
         ).json()
         assert len(first["items"]) == 3 and len(rest["items"]) == 2 and rest["next_cursor"] is None
+
+
+async def test_evidence_expiring_within_days_leaves_out_expired_and_later_ones(service):
+    now = datetime.now(UTC)
+    ends = {"expired": now - timedelta(days=1), "soon": now + timedelta(days=10),
+            "later": now + timedelta(days=60), "open-ended": None}  # fmt: skip
+    async with service("evidence") as c:
+        for i, (title, until) in enumerate(ends.items()):
+            body = evidence(sha256=f"{i + 10:064x}", title=title,
+                            valid_until=until.isoformat() if until else None)  # fmt: skip
+            r = await c.post("/v1/evidence", json=body, headers=OWNER)
+            assert r.status_code == 201, r.text
+        q = f"/v1/evidence?min_position={r.headers['aims-position']}&expires_within_days="
+        soon = (await c.get(f"{q}30", headers=VIEWER)).json()["items"]
+        assert [e["title"] for e in soon] == ["soon"]
+        assert [e["status"] for e in soon] == ["current"]
+        bad = await c.get(f"{q}-1", headers=VIEWER)
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_a_viewer_cannot_record_evidence(service):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
@@ -19,6 +20,8 @@ class RelaySettings(BaseSettings):
     webhook_backoff_seconds: Annotated[float, Field(gt=0)] = 1.0  # first retry delay
     webhook_backoff_max_seconds: Annotated[float, Field(gt=0)] = 900.0
     webhook_concurrency: Annotated[int, Field(ge=1)] = 16  # subscriptions served at once
+    # PEM certificates of private CAs whose receivers are trusted beside the public ones.
+    webhook_ca_file: Path | None = None
     relay_batch: Annotated[int, Field(ge=1)] = 500  # events read per query
     # Delivery attempts are kept this many days (a paused subscription's, until it resumes):
     # they are the relay's operating record, not the governance record, which is the log.

@@ -59,7 +59,8 @@ async def run(settings: Settings, relay: RelaySettings) -> None:
                                 timeout=settings.db_timeout, name="aims-relay")  # fmt: skip
     notifier = Notifier(url, settings.poll_interval)
     notifier.start()
-    sender = Sender(EgressPolicy.from_env(), relay.webhook_timeout_seconds)
+    sender = Sender(EgressPolicy.from_env(), relay.webhook_timeout_seconds,
+                    ca_file=relay.webhook_ca_file)  # fmt: skip
     sealer = load_sealer(settings.webhook_key_path)
     dispatcher = Dispatcher(pool, sealer, sender, relay, notifier)
     loops = [run_forever("relay_webhooks", lambda: lead(pool, "relay.webhooks", dispatcher.run),

@@ -12,11 +12,14 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import certifi
 import httpx
 
 from services.evidence.subscriptions.egress import EgressPolicy, EgressRefused, parse_url
@@ -66,8 +69,13 @@ async def target(url: str, egress: EgressPolicy) -> Target:
 class Sender:
     """Posts signed CloudEvents; each call answers an outcome, it never raises for the peer."""
 
-    def __init__(self, egress: EgressPolicy, timeout: float) -> None:
+    def __init__(self, egress: EgressPolicy, timeout: float, ca_file: Path | None = None) -> None:
         self.egress, self.timeout = egress, timeout
+        # Certificates are checked against the URL's host name (sent as SNI), although the
+        # connection goes to the address the egress rule checked.
+        self.tls = ssl.create_default_context(cafile=certifi.where())
+        if ca_file is not None:
+            self.tls.load_verify_locations(cafile=str(ca_file))
         # One client per host: connections are pooled by the address connected to, and a
         # TLS connection made for one host name must not carry another host's request.
         self.clients: dict[str, httpx.AsyncClient] = {}
@@ -77,7 +85,7 @@ class Sender:
             # Redirects are not followed: a 3xx could point anywhere, past the egress rule;
             # no proxy from the environment either, which would connect on our behalf.
             self.clients[host] = httpx.AsyncClient(
-                timeout=self.timeout, follow_redirects=False, trust_env=False
+                timeout=self.timeout, follow_redirects=False, trust_env=False, verify=self.tls
             )
         return self.clients[host]
 

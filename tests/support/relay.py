@@ -6,6 +6,7 @@ import base64
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -35,12 +36,14 @@ class Receiver:
 
     port: int = 0
     status: int = 204
+    scheme: str = "http"
+    host: str = "127.0.0.1"
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/aims"
+        return f"{self.scheme}://{self.host}:{self.port}/hooks/aims"
 
     def got(self) -> list[Received]:
         with self.lock:
@@ -48,9 +51,10 @@ class Receiver:
 
 
 @contextmanager
-def receiver() -> Iterator[Receiver]:
-    """A webhook receiver on a free local port, in a thread of this process."""
-    state = Receiver()
+def receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """A webhook receiver on a free local port, in a thread of this process; with `tls`, an
+    HTTPS one, named `localhost` in its URL."""
+    state = Receiver(scheme="https", host="localhost") if tls else Receiver()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server name
@@ -67,6 +71,8 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -173,16 +173,13 @@ async def incident_deadlines(aims: AsyncAimsClient, me: Me) -> list[dict[str, An
 
 
 async def breaches(aims: AsyncAimsClient, me: Me) -> list[dict[str, Any]]:
-    """Monitoring breaches not yet reviewed, on systems in operation or re-evaluation."""
-    systems = [s for s in await collect(aims.systems(LIST))
-               if s.get("stage") in ("operation", "re_evaluation")]  # fmt: skip
-    pages = await many(collect(aims.pages("registry", f"/v1/systems/{s['id']}/breaches",
-                                          page_size=200, status="open"))
-                       for s in systems)  # fmt: skip
-    return [{"id": b["id"], "title": f"{s['name']}: {b.get('metric')}",
-             "due": b.get("detected_at"),
-             "href": f"/systems/{s['id']}", "detail": f"{b.get('crossings')} crossing(s)"}
-            for s, found_ in zip(systems, pages, strict=True) for b in found_]  # fmt: skip
+    """Monitoring breaches not yet reviewed, of every system."""
+    open_ = await collect(aims.pages("registry", "/v1/breaches", page_size=200, status="open"))
+    names = await _titles(aims, "registry", "/v1/systems",
+                          {str(b["system_id"]) for b in open_}, key="name")  # fmt: skip
+    return [{"id": b["id"], "title": f"{names[str(b['system_id'])]}: {b.get('metric')}",
+             "due": b.get("detected_at"), "href": f"/systems/{b['system_id']}",
+             "detail": f"{b.get('crossings')} crossing(s)"} for b in open_]  # fmt: skip
 
 
 async def my_requests(aims: AsyncAimsClient, me: Me) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ ACCESS = {
     ("PUT", "/v1/systems/{system_id}/monitoring"): OWNERS,
     ("GET", "/v1/systems/{system_id}/monitoring"): ANY_ROLE,
     ("POST", "/v1/systems/{system_id}/observations"): PIPELINES,
+    ("GET", "/v1/breaches"): ANY_ROLE,
     ("GET", "/v1/systems/{system_id}/breaches"): ANY_ROLE,
     ("GET", "/v1/systems/{system_id}/breaches/{breach_id}"): ANY_ROLE,
     ("POST", "/v1/systems/{system_id}/breaches/{breach_id}/review"): APPROVERS,

@@ -139,6 +139,20 @@ async def list_breaches(
                       next_cursor=page.next_cursor)  # fmt: skip
 
 
+@router.get(
+    "/v1/breaches", response_model=BreachPage, dependencies=[Fresh],
+    responses={400: {"description": "a cursor this API did not return"}},
+)  # fmt: skip
+async def list_all_breaches(
+    pool: ReadPool, cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    status: Literal["open", "reviewed"] | None = None,
+) -> BreachPage:  # fmt: skip
+    """Monitoring breaches of every system, newest first (`status=open`: waiting for review)."""
+    page = await queries.breaches(pool, None, status=status, cursor=cursor, limit=limit)
+    return BreachPage(items=[BreachOut.of_row(r) for r in page.items],
+                      next_cursor=page.next_cursor)  # fmt: skip
+
+
 @router.get("/v1/systems/{system_id}/breaches/{breach_id}", response_model=BreachOut,
             responses={404: {"description": "no such breach of this system"}})  # fmt: skip
 async def get_breach(system_id: UUID, breach_id: UUID, repo: Repo) -> Response:

@@ -15,9 +15,11 @@ _BREACH_COLUMNS = (
 
 
 async def breaches(
-    pool: asyncpg.Pool, system_id: UUID, *, status: str | None, cursor: str | None, limit: int
-) -> Page:
-    """A system's breaches (open ones, reviewed ones or all), newest first."""
+    pool: asyncpg.Pool, system_id: UUID | None, *, status: str | None, cursor: str | None,
+    limit: int,
+) -> Page:  # fmt: skip
+    """Breaches of a system or (None) of every system: open ones, reviewed ones or all,
+    newest first."""
     conditions = [
         ("system_id = {}", system_id),
         ("decision IS NULL", ... if status == "open" else None),

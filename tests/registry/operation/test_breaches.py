@@ -145,3 +145,38 @@ async def test_a_retried_batch_with_its_idempotency_key_writes_nothing_twice(reg
         "SELECT count(*) FROM registry_observation WHERE system_id = $1", s["id"]
     )
     assert stored == 2
+
+
+async def test_open_breaches_of_every_system_are_listed_in_one_place(registry, log):
+    c, store = registry, log
+    first, second = await in_operation(c, store), await in_operation(c, store)
+    opened = {}
+    for s in (first, second):
+        await plan(c, s["id"])
+        r = await observe(c, s["id"], [observation(0.8)])
+        opened[s["id"]] = r.json()["breaches"][0]["breach_id"]
+    pos = int(r.headers["aims-position"])
+
+    async def listed(status="open"):
+        """Every page of the list, one breach a page, then only this test's systems."""
+        items, query = [], f"/v1/breaches?status={status}&limit=1&min_position={pos}"
+        while query:
+            r = await c.get(query, headers=VIEWER)
+            assert r.status_code == 200, r.text
+            page = r.json()
+            assert len(page["items"]) <= 1
+            items += page["items"]
+            query = page["next_cursor"] and f"/v1/breaches?status={status}&limit=1&cursor=" + (
+                page["next_cursor"]
+            )  # fmt: skip
+        mine = {first["id"], second["id"]}  # other tests' systems share the database
+        return [b for b in items if b["system_id"] in mine]
+
+    newest_first = [(b["system_id"], b["breach_id"]) for b in await listed()]
+    assert newest_first == [(s, opened[s]) for s in (second["id"], first["id"])]
+    done = await review(c, first["id"], opened[first["id"]])
+    pos = int(done.headers["aims-position"])
+    assert [b["breach_id"] for b in await listed()] == [opened[second["id"]]]
+    assert [b["breach_id"] for b in await listed("reviewed")] == [opened[first["id"]]]
+    bad = await c.get("/v1/breaches?status=closed", headers=VIEWER)
+    assert bad.status_code == 422

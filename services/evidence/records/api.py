@@ -157,8 +157,12 @@ async def list_evidence(
     kind: Annotated[str | None, Query(max_length=64)] = None,
     include_superseded: bool = False,
     expires_within_days: Annotated[
-        int | None, Query(ge=0, le=3650, description="only evidence still valid whose validity"
-                          " ends within this many days")
+        int | None,
+        Query(
+            ge=0,
+            le=3650,
+            description="only evidence still valid whose validity ends within this many days",
+        ),
     ] = None,
 ) -> Page:
     """Evidence, newest first; superseded records only when asked for."""

@@ -159,8 +159,15 @@ class RssSampler:
         self._stop.clear()
 
         def run() -> None:
+            workers: list[psutil.Process] = []
+            listed = 0.0
             while not self._stop.wait(self.interval):
-                self.peak = max(self.peak, proc.memory_info().rss + _workers_rss(proc))
+                # Listing the workers reads every process of the machine: twice a second is
+                # enough for workers that live as long as the operation (and leaves the CPU
+                # to the operation measured).
+                if time.monotonic() - listed > 0.5:
+                    workers, listed = _workers(proc), time.monotonic()
+                self.peak = max(self.peak, proc.memory_info().rss + _rss(workers))
 
         t = threading.Thread(target=run, daemon=True)
         t.start()
@@ -179,13 +186,22 @@ class RssSampler:
         }
 
 
-def _workers_rss(proc: psutil.Process) -> int:
-    """Resident memory of this process's multiprocessing workers (a rebuild's folds)."""
-    total = 0
+def _workers(proc: psutil.Process) -> list[psutil.Process]:
+    """This process's multiprocessing workers (a rebuild's folds)."""
+    found = []
     for child in proc.children(recursive=True):
         with contextlib.suppress(psutil.Error):
             if any("multiprocessing" in part for part in child.cmdline()):
-                total += child.memory_info().rss
+                found.append(child)
+    return found
+
+
+def _rss(processes: list[psutil.Process]) -> int:
+    """Resident memory of `processes` (those that ended count nothing)."""
+    total = 0
+    for p in processes:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
     return total
 
 

@@ -9,7 +9,8 @@ connections: the gate asks about a random system per request, and every answer i
 recorded as a `DeploymentDecisionMade` event with its basis, so the figures include
 the append. The risk and evidence services start afterwards, fold the same log and
 answer list reads under `wrk` too; each service's resident memory is taken after the
-load (all its processes: the uvicorn supervisor and its workers).
+load (all its processes: the uvicorn supervisor and its workers). Each run also reports
+the CPU a request costs the app and the database (`gate_vs_trivial_cpu` compares them).
 """
 
 from __future__ import annotations
@@ -49,6 +50,29 @@ def rss_mb(proc: subprocess.Popen[bytes]) -> tuple[float, float]:
     except psutil.Error:
         return 0.0, 0.0
     return round(sum(sizes), 1), round(max(sizes), 1)
+
+
+def cpu_seconds(*pids: int) -> float:
+    """CPU time (user and system) used so far by processes and all their children."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+    return total
+
+
+def _postmaster(pg: Any) -> int:
+    """The PostgreSQL server's process id (its backends are its children)."""
+    return int((pg.tmp / "pg" / "postmaster.pid").read_text().split()[0])
 
 
 def _start(name: str, url: str, port: int, tmp: Path, workers: int) -> subprocess.Popen[bytes]:
@@ -100,6 +124,7 @@ async def run(quick: bool, workers: int = 1) -> dict[str, Any]:
     async with throwaway_postgres() as pg:
         ids, head = await gate.seed(pg.app_url, systems)
         script, id_file = gate_wrk.write_script(pg.tmp, [str(i) for i in ids])
+        postmaster = _postmaster(pg)
         ports = {name: gate._free_port() for name in FACTORIES}
         base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         # The seeded facts are not whole histories (risk's reactor skips some), so the other
@@ -121,8 +146,17 @@ async def run(quick: bool, workers: int = 1) -> dict[str, Any]:
             await start(("registry", "trivial"))
 
             def drive(name: str, args: list[str], conns: int, secs: float) -> dict[str, Any]:
-                return gate_wrk.run(wrk, base[name], script, [args[0], token, *args[1:]],
-                                    conns, secs)  # fmt: skip
+                # The CPU each request costs the app and the database: on two shared cores
+                # the throughput ratio is close to the inverse ratio of these, and they
+                # move less than throughput when other work loads the machine.
+                before = cpu_seconds(procs[name].pid), cpu_seconds(postmaster)
+                out = gate_wrk.run(wrk, base[name], script, [args[0], token, *args[1:]],
+                                   conns, secs)  # fmt: skip
+                app, dbs = cpu_seconds(procs[name].pid), cpu_seconds(postmaster)
+                n = max(1, out["requests"])
+                out["app_cpu_ms_per_request"] = round((app - before[0]) / n * 1000, 3)
+                out["db_cpu_ms_per_request"] = round((dbs - before[1]) / n * 1000, 3)
+                return out
 
             targets = {"trivial": ["get", "/v1/trivial"], "gate": ["gate", str(id_file)]}
             runs: dict[str, dict[str, Any]] = {}
@@ -153,8 +187,14 @@ async def run(quick: bool, workers: int = 1) -> dict[str, Any]:
                                      runs["c16"]["trivial"]["requests_per_s"]),
             "gate_vs_trivial_c1": ratio(runs["c1"]["gate"]["requests_per_s"],
                                         runs["c1"]["trivial"]["requests_per_s"]),
+            "gate_vs_trivial_cpu": ratio(_cpu(runs["c16"]["trivial"]), _cpu(runs["c16"]["gate"])),
         },
     }  # fmt: skip
+
+
+def _cpu(run: dict[str, Any]) -> float:
+    """The app's and the database's CPU per request of a run, in ms."""
+    return float(run["app_cpu_ms_per_request"] + run["db_cpu_ms_per_request"])
 
 
 def main() -> None:

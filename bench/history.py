@@ -2,6 +2,8 @@
 
 One server; the log grows to each size in turn (100k then 1M events in a full run), and
 every operation runs at each size so peak memory can be compared as the log grows.
+AIMS_BENCH_OPS (comma-separated names of SELECTABLE) runs only those operations; the
+others are reported as skipped. The audit queries read the trail the replay builds.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from shared.platform import db
 FULL_SIZES = (1_000, 10_000)  # AI systems; about 100 events each
 QUICK_SIZES = (10, 40)
 OPS = ("raw_read", "verify", "replay", "export", "export_stored", "tlog_signer_pass")
+SELECTABLE = ("raw_read", "verify", "replay", "tlog", "export", "export_stored", "audit")
 REPLAY_BUDGET = 600  # seconds; a slower replay of the big log is skipped and said so
 
 
@@ -105,6 +108,7 @@ async def run(quick: bool) -> dict[str, Any]:
         try:
             store = EventStore(pool)
             ids: list[Any] = []
+            key = pg.tmp / "signing.pem"
             for systems in sizes:
                 with Timer() as t:
                     ids += await dataset.load(store, systems - len(ids), first=len(ids))
@@ -114,36 +118,70 @@ async def run(quick: bool) -> dict[str, Any]:
                     "load_events_per_s": round(events / t.seconds, 1) if len(out["sizes"]) == 0
                     else None,
                 }  # fmt: skip
-                phase["raw_read"] = await _measure(lambda: _count(raw_read(pg.app_url)))
-                phase["verify"] = await _measure(lambda: _verify(pg.app_url))
+                ops = _Ops(phase)
+                await ops.run("raw_read", lambda: _count(raw_read(pg.app_url)))
+                await ops.run("verify", lambda: _verify(pg.app_url))
                 projected = _projected_replay(out, events)
-                if projected is None or projected < REPLAY_BUDGET:
-                    phase["replay"] = await _measure(lambda: _projections(pg.admin_url))
-                else:
+                if projected is not None and projected >= REPLAY_BUDGET:
                     phase["replay"] = {
                         "skipped": f"projected {projected:.0f} s at the rate"
                         f" measured on the smaller log (budget {REPLAY_BUDGET} s)"
                     }
+                else:
+                    await ops.run("replay", lambda: _projections(pg.admin_url))
                 # The signer's pass: the first one stores the tree, later ones compare with it.
-                phase["tlog_first_pass"] = await _measure(
-                    lambda: tlog.full_pass(pg.app_url, pg.tmp / "signing.pem", store_nodes=True)
+                await ops.run(
+                    "tlog_first_pass",
+                    lambda: tlog.full_pass(pg.app_url, key, store_nodes=True),
+                    "tlog",
                 )
-                phase["tlog_signer_pass"] = await _measure(
-                    lambda: tlog.full_pass(pg.app_url, pg.tmp / "signing.pem", store_nodes=False)
+                await ops.run(
+                    "tlog_signer_pass",
+                    lambda: tlog.full_pass(pg.app_url, key, store_nodes=False),
+                    "tlog",
                 )
-                phase["tlog_proofs"] = await tlog.proofs(pg.app_url, quick)
-                await sign_checkpoint(pg)
-                phase["export"] = await _measure(lambda: export_pack(pg))
-                phase["export_stored"] = await _measure(lambda: export_pack(pg, stored=True))
+                if "tlog" in ops.chosen:
+                    phase["tlog_proofs"] = await tlog.proofs(pg.app_url, quick)
+                if ops.chosen & {"export", "export_stored"}:
+                    await sign_checkpoint(pg)
+                await ops.run("export", lambda: export_pack(pg))
+                await ops.run("export_stored", lambda: export_pack(pg, stored=True))
                 for op in OPS:
                     if phase[op].get("seconds") and "error" not in phase[op]:
                         phase[op]["events_per_s"] = round(events / phase[op]["seconds"], 1)
                 out["sizes"][_label(events)] = phase
-            out["audit"] = await audit.run(pool, ids, quick)
+            if "audit" in _chosen():
+                out["audit"] = await audit.run(pool, ids, quick)
+            else:
+                out["audit"] = {"skipped": "not in AIMS_BENCH_OPS"}
         finally:
             await pool.close()
     _summarise(out)
     return out
+
+
+def _chosen() -> set[str]:
+    """The operations AIMS_BENCH_OPS names (all of them when it is unset or empty)."""
+    names = {n.strip() for n in os.environ.get("AIMS_BENCH_OPS", "").split(",") if n.strip()}
+    unknown = names - set(SELECTABLE)
+    if unknown:
+        raise ValueError(
+            f"AIMS_BENCH_OPS: unknown operation(s) {sorted(unknown)}; use {SELECTABLE}"
+        )
+    return names or set(SELECTABLE)
+
+
+class _Ops:
+    """Runs the measured operations of one log size that AIMS_BENCH_OPS selects."""
+
+    def __init__(self, phase: dict[str, Any]) -> None:
+        self.phase, self.chosen = phase, _chosen()
+
+    async def run(self, op: str, fn: Callable[[], Awaitable[Any]], name: str | None = None) -> None:
+        if (name or op) in self.chosen:
+            self.phase[op] = await _measure(fn)
+        else:
+            self.phase[op] = {"skipped": "not in AIMS_BENCH_OPS"}
 
 
 def _projected_replay(out: dict[str, Any], events: int) -> float | None:

@@ -20,6 +20,7 @@ from shared.kernel.eventstore.store import Notifier
 from shared.kernel.projections import ProjectionRunner
 from shared.kernel.requestctx import Actor, RequestContext
 from shared.platform import db
+from shared.platform.config import Settings
 
 
 def registration() -> NewEvent:
@@ -42,7 +43,9 @@ async def run(quick: bool, writers: int = 16) -> dict[str, Any]:
         runner_pool = await db.create_pool(pg.app_url, size=2, timeout=60)
         notifier = Notifier(pg.app_url, poll_interval=1.0)
         notifier.start()
-        runner = ProjectionRunner(runner_pool, PROJECTIONS, notifier)
+        # The registry's runner as the service makes it (its batch from the settings).
+        batch = Settings().projection_batch
+        runner = ProjectionRunner(runner_pool, PROJECTIONS, notifier, batch=batch)
         runner.start()
         store = EventStore(pool)
         committed: list[tuple[int, float]] = []
@@ -86,5 +89,5 @@ async def run(quick: bool, writers: int = 16) -> dict[str, Any]:
     return {
         "writers": writers, "seconds": seconds, "events": len(lags),
         "events_per_s": round(len(lags) / seconds, 1),
-        "projections": [p.name for p in PROJECTIONS], **latency_summary(lags),
+        "projections": [p.name for p in PROJECTIONS], "batch": batch, **latency_summary(lags),
     }  # fmt: skip

@@ -98,8 +98,13 @@ def _prepare_keys(settings: Settings) -> None:
     load_sealer(settings.webhook_key_path)
 
 
+# A service that exits fails the start at once; one still starting (importing, connecting,
+# migrating on a busy machine) is given this long.
+READY_WITHIN = 180.0
+
+
 def _wait_ready(settings: Settings, procs: dict[str, subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + READY_WITHIN
     pending = set(procs)
     while pending:
         for name in sorted(pending):
@@ -113,7 +118,8 @@ def _wait_ready(settings: Settings, procs: dict[str, subprocess.Popen[bytes]]) -
             except httpx.HTTPError:
                 pass
         if time.monotonic() > deadline:
-            raise RuntimeError(f"not ready after 60 s: {', '.join(sorted(pending))}")
+            late = ", ".join(sorted(pending))
+            raise RuntimeError(f"not ready after {READY_WITHIN:.0f} s: {late}")
         time.sleep(0.1)
 
 

@@ -163,6 +163,7 @@ async def save_system(request: Request, system_id: UUID, aims: Aims) -> Response
                                                  if_match=version or None))  # fmt: skip
     if out is not None:
         if out.get("approval_id"):
+            await settle(aims)  # "in their inbox": the approvals list, a read model, has it
             return render(request, "done.html", title="Waiting for approval",
                           message="This change lowers protection: it takes effect once someone "
                           "else approves it (it is in their inbox).",

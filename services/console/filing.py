@@ -19,6 +19,7 @@ from services.console.forms import (
     end_of_day,
     listed,
     posted,
+    settle,
     text,
     upload,
 )
@@ -171,6 +172,7 @@ async def set_soa_entry(request: Request, control_id: ControlId, aims: Aims) -> 
     if out is None:
         return page(request, f"Applicability of {control_id}", form, back="/soa")
     if out.get("approval_id"):
+        await settle(aims)  # "in their inbox": the approvals list, a read model, has it
         return render(request, "done.html", title="Waiting for approval", next="/soa",
                       message="Excluding a control lowers protection: it takes effect once "
                       "someone else approves it (it is in their inbox).")  # fmt: skip

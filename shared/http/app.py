@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from shared.domain.approvals import Kinds
@@ -81,6 +83,7 @@ def create_app(
         description=description,
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
+        telemetry=None if _otel_configured() else _NO_TELEMETRY,
     )
     app.state.service, app.state.settings, app.state.sod = service, settings, sod
     problems.install(app)
@@ -101,6 +104,17 @@ def create_app(
     return app
 
 
+# FastAPI's native OpenTelemetry asks the global providers, and through them the
+# environment, on every request whether anything listens (a few percent of a request's
+# CPU). OpenTelemetry is configured through OTEL_* variables (as `opentelemetry-instrument`
+# does); without any at start, nothing can listen, so the question is not asked.
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def _otel_configured() -> bool:
+    return any(name.startswith("OTEL_") for name in os.environ)
+
+
 async def _start(
     app: FastAPI, settings: Settings, service: str, categories: frozenset[str],
     projections: Sequence[Projection],
@@ -110,10 +124,13 @@ async def _start(
     app.state.jwt_key = load_key(settings)
     url, timeout = settings.database_url, settings.db_timeout
     name = f"aims-{service}"
-    pool = await db.create_pool(url, size=settings.db_pool_size, timeout=timeout, name=name)
+    # The request pools skip asyncpg's session reset on release (see db.create_pool); the
+    # runner's pool keeps it: its connections hold the projections' session locks.
+    pool = await db.create_pool(url, size=settings.db_pool_size, timeout=timeout, name=name,
+                                reset_sessions=False)  # fmt: skip
     read_pool = (
         await db.create_pool(settings.database_read_url, size=settings.db_pool_size,
-                             timeout=timeout, name=name)
+                             timeout=timeout, name=name, reset_sessions=False)
         if settings.database_read_url else pool
     )  # fmt: skip
     store = EventStore(pool, categories=categories)

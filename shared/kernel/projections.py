@@ -16,11 +16,13 @@ import hashlib
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
 
 import asyncpg
+import orjson
 import structlog
 
 from shared.kernel.eventstore import StoredEvent
@@ -43,9 +45,13 @@ class Projection:
     # Raise it when the read model changes meaning: a start with an older stored version
     # rebuilds the projection into shadow tables and swaps them in (see rebuild.py).
     version: ClassVar[int] = 1
-    # True when its handlers never read its own tables (they only insert): a rebuild then
-    # builds the tables' secondary indexes once, after the fold, instead of row by row.
+    # True when its handlers never read its own tables and insert each position's rows
+    # once, relying on none of their keys (no ON CONFLICT naming one): a rebuild then builds
+    # the tables' indexes and keys once, after the fold, instead of row by row.
     write_only: ClassVar[bool] = False
+    # True when its batches commute: rows of one position never depend on another's, so
+    # a rebuild may fold ranges of the log in several processes at once, in any order.
+    by_range: ClassVar[bool] = False
 
     async def handle(self, event: StoredEvent, conn: asyncpg.Connection) -> None:
         raise NotImplementedError
@@ -177,7 +183,9 @@ class Rows:
             )
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# A batch's worth of ids: a larger cache only grows with the log (a rebuild's memory would
+# no longer stay flat as the log grows) while the hits come from within a batch.
+@functools.lru_cache(maxsize=1 << 13)
 def uid(text: str) -> UUID:
     """A UUID from its text, cached: a batch meets the same ids again and again."""
     return UUID(text)
@@ -218,12 +226,18 @@ async def _events(
     of the log for every batch).
     """
     rows = await conn.fetch(
-        "SELECT position, id, stream_id, version, type, schema_version, data, metadata,"
-        " recorded_at, hash FROM events WHERE position > $1 AND position <= $2"
+        "SELECT position, id, stream_id, version, type, schema_version, data::text,"
+        " metadata::text, recorded_at, hash FROM events WHERE position > $1 AND position <= $2"
         " AND ($3::text[] IS NULL OR type = ANY($3)) ORDER BY position",
         start, end, types,
     )  # fmt: skip
-    return [StoredEvent.from_row(r) for r in rows]
+    # The JSON as text, parsed here in one loop: the connection's codec would call back into
+    # Python per value, which costs a fold of the whole log more than the parsing itself.
+    loads = orjson.loads
+    return [
+        StoredEvent(p, i, s, v, t, sv, loads(d), loads(m), at, h)
+        for p, i, s, v, t, sv, d, m, at, h in rows
+    ]
 
 
 async def save_checkpoint(
@@ -275,6 +289,72 @@ async def run_batch(
         return len(events), new, new < head
 
 
+def types_of(projections: Sequence[Projection]) -> list[str] | None:
+    """The event types any of `projections` reads (None: every type)."""
+    wanted = [p.types for p in projections]
+    return None if any(w is None for w in wanted) else sorted({t for w in wanted for t in w or ()})
+
+
+def split(events: list[StoredEvent], projections: Sequence[Projection]) -> list[list[StoredEvent]]:
+    """Each projection's events of a batch, in log order: the batch is grouped by type once
+    rather than every event tested against every projection's types."""
+    by_type: dict[str, list[StoredEvent]] = {}
+    for e in events:
+        by_type.setdefault(e.type, []).append(e)
+    out: list[list[StoredEvent]] = []
+    for p in projections:
+        if p.types is None:
+            out.append(events)
+            continue
+        parts = [by_type[t] for t in p.types if t in by_type]
+        out.append(parts[0] if len(parts) == 1 else sorted(chain(*parts), key=_position))
+    return out
+
+
+def _position(e: StoredEvent) -> int:
+    return e.position
+
+
+async def run_together(
+    conn: asyncpg.Connection, projections: Sequence[Projection], batch: int
+) -> tuple[dict[str, int], bool]:
+    """Apply the next `batch` positions after each checkpoint of `projections`, all in one
+    transaction: the projections whose checkpoints stand at the same place (all of them,
+    but for one a rebuild just swapped in) read their window of the log once.
+
+    Returns the new checkpoints and whether positions beyond any of them remain. Each
+    `run_batch` would pay its own transaction, commit and read of the same events; with
+    writers appending thousands of events a second that is what made the read models lag.
+    The checkpoint rows are locked in name order, as a rebuild's swap locks them.
+    """
+    async with conn.transaction():
+        # Read models and their checkpoints commit together and can always be folded again
+        # from the log, so this commit need not wait for the disk (or a standby): a crash
+        # loses the last batches and their checkpoints alike, and the runner redoes them.
+        # The writers' appends keep their full commits; reactors, which append, run apart.
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        rows = await conn.fetch(
+            "SELECT name, position FROM projection_checkpoint WHERE name = ANY($1)"
+            " ORDER BY name FOR UPDATE", [p.name for p in projections],
+        )  # fmt: skip
+        at = {r["name"]: int(r["position"]) for r in rows}
+        head = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+        by_start: dict[int, list[Projection]] = {}
+        for p in projections:
+            by_start.setdefault(at.get(p.name, 0), []).append(p)
+        out: dict[str, int] = {}
+        for start, group in sorted(by_start.items()):
+            new = max(start, min(start + batch, head))
+            if new > start:
+                events = await _events(conn, start, new, types_of(group))
+                for p, mine in zip(group, split(events, group), strict=True):
+                    if mine:
+                        await p.handle_batch(mine, conn)
+                await save_checkpoints(conn, group, new)
+            out.update(dict.fromkeys((p.name for p in group), new))
+    return out, any(pos < head for pos in out.values())
+
+
 class ProjectionRunner:
     """Runs a service's projections in one background task and reports their progress.
 
@@ -320,14 +400,23 @@ class ProjectionRunner:
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         while True:
-            skipped, busy = await self._skip_idle(conn)
             for proj in self.projections:
-                if proj.name in skipped:
-                    continue
                 if proj.name not in self.owned and await conn.fetchval(
                     "SELECT pg_try_advisory_lock($1)", lock_key(proj.name)
                 ):
                     self.owned.add(proj.name)
+            # Read models fold together; reactors append events inside their batch, so each
+            # keeps a transaction of its own (and the append lock no longer than it needs).
+            models = [p for p in self.projections if p.name in self.owned and p.rebuild]
+            busy = False
+            if models:
+                moved, busy = await run_together(conn, models, self.batch)
+                self.positions.update(moved)
+            skipped, more = await self._skip_idle(conn)
+            busy = busy or more
+            for proj in self.projections:
+                if proj in models or proj.name in skipped:
+                    continue
                 if proj.name in self.owned:
                     _, pos, more = await run_batch(conn, proj, self.batch)
                     busy = busy or more
@@ -353,7 +442,8 @@ class ProjectionRunner:
         """
         known = {
             p.name: self.positions[p.name] for p in self.projections
-            if p.name in self.owned and p.types is not None and p.name in self.positions
+            if p.name in self.owned and not p.rebuild and p.types is not None
+            and p.name in self.positions
         }  # fmt: skip
         if not known:
             return set(), False

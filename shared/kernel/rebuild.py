@@ -3,27 +3,38 @@
 The services keep reading (and their runners keep updating) the live tables while the
 rebuild folds the whole log into copies (shadow.py). Groups of projections fold in
 worker processes of their own, one per core: the fold is Python work as much as SQL, so
-threads would share one core. The swap then takes the live checkpoint rows (a runner
-takes the same row lock at the start of each batch, so it waits), folds whatever was
-appended meanwhile, and swaps tables and checkpoints in one transaction; the runners go
-on from the swapped checkpoints, on the new tables.
+threads would share one core. Projections whose batches commute (`by_range`, such as the
+audit trail) are split by position range instead, a range to each worker, so the heaviest
+ones share the cores too; their keys and indexes are built after the fold (`write_only`).
+The swap then takes the live checkpoint rows (a runner takes the same row lock at the
+start of each batch, so it waits), folds whatever was appended meanwhile, and swaps
+tables and checkpoints in one transaction; the runners go on from the swapped
+checkpoints, on the new tables.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import multiprocessing
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from itertools import chain
 
 import asyncpg
 import structlog
 
 from shared.kernel import shadow
 from shared.kernel.eventstore import StoredEvent
-from shared.kernel.projections import Projection, _events, lock_key, save_checkpoints
+from shared.kernel.projections import (
+    Projection,
+    _events,
+    lock_key,
+    save_checkpoints,
+    split,
+    types_of,
+)
 from shared.platform import db
 
 log = structlog.get_logger()
@@ -61,71 +72,109 @@ async def stale(conn: asyncpg.Connection, projections: Sequence[Projection]) -> 
 async def fold(
     conn: asyncpg.Connection, projections: Sequence[Projection], start: int, end: int,
     batch: int, reader: asyncpg.Connection | None = None,
+    ranges: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict[str, int]:  # fmt: skip
     """Apply positions start+1..end to `projections`, one transaction per batch with their
-    checkpoints. With a `reader`, the next batch is read while this one is applied."""
+    checkpoints. With a `reader`, the next batch is read while this one is applied. A
+    projection named in `ranges` gets only positions lo+1..hi of its range and no
+    checkpoint: the caller moves it once every range is folded."""
+    ranges = ranges or {}
     applied = {p.name: 0 for p in projections}
-    wanted = [p.types for p in projections]
-    types = None if any(w is None for w in wanted) else sorted({t for w in wanted for t in w or ()})
-    windows = [(a, min(a + batch, end)) for a in range(start, end, batch)]
+    ordered = [p for p in projections if p.name not in ranges]
+    windows = _windows(projections, start, end, batch, ranges)
     source = reader or conn
     ahead: asyncio.Task[list[StoredEvent]] | None = None
     try:
-        for i, (lo, hi) in enumerate(windows):
+        for i, (lo, hi, active, types) in enumerate(windows):
             events = await ahead if ahead else await _events(source, lo, hi, types)
             ahead = None
             if reader is not None and i + 1 < len(windows):
-                ahead = asyncio.create_task(_events(reader, *windows[i + 1], types))
+                ahead = asyncio.create_task(_events(reader, *windows[i + 1][:2], windows[i + 1][3]))
             async with conn.transaction():
-                for p, mine in zip(projections, split(events, projections), strict=True):
+                for p, mine in zip(active, split(events, active), strict=True):
                     if mine:
                         await p.handle_batch(mine, conn)
                         applied[p.name] += len(mine)
-                await save_checkpoints(conn, projections, hi)
+                if ordered:
+                    await save_checkpoints(conn, ordered, hi)
     finally:
         if ahead is not None:
             ahead.cancel()
     return applied
 
 
-def split(events: list[StoredEvent], projections: Sequence[Projection]) -> list[list[StoredEvent]]:
-    """Each projection's events of a batch, in log order: the batch is grouped by type once
-    rather than every event tested against every projection's types."""
-    by_type: dict[str, list[StoredEvent]] = {}
-    for e in events:
-        by_type.setdefault(e.type, []).append(e)
-    out: list[list[StoredEvent]] = []
-    for p in projections:
-        if p.types is None:
-            out.append(events)
-            continue
-        parts = [by_type[t] for t in p.types if t in by_type]
-        out.append(parts[0] if len(parts) == 1 else sorted(chain(*parts), key=_position))
+Window = tuple[int, int, list[Projection], list[str] | None]
+
+
+def _windows(
+    projections: Sequence[Projection], start: int, end: int, batch: int,
+    ranges: Mapping[str, tuple[int, int]],
+) -> list[Window]:  # fmt: skip
+    """The batches of a fold: (lo, hi, projections the batch is for, the types they read).
+
+    Windows never straddle a range's edge; a window no projection wants is not read."""
+    edges = sorted({start, end, *(x for r in ranges.values() for x in r if start < x < end)})
+    out: list[Window] = []
+    for a, b in itertools.pairwise(edges):
+        for lo in range(a, b, batch):
+            hi = min(lo + batch, b)
+            active = [
+                p for p in projections
+                if p.name not in ranges or ranges[p.name][0] <= lo and hi <= ranges[p.name][1]
+            ]  # fmt: skip
+            if active:
+                out.append((lo, hi, active, types_of(active)))
     return out
 
 
-def _position(e: StoredEvent) -> int:
-    return e.position
+Ranges = dict[str, tuple[int, int]]
 
 
-async def _build(url: str, projections: Sequence[Projection], end: int, batch: int) -> dict[
-    str, int]:  # fmt: skip
+async def _build(
+    url: str, projections: Sequence[Projection], end: int, batch: int, ranges: Ranges
+) -> dict[str, int]:
     conn = await connect(url, shadow.SHADOW_PATH)
     reader = await connect(url)
+    began = time.perf_counter()
     try:
-        return await fold(conn, projections, 0, end, batch, reader)
+        applied = await fold(conn, projections, 0, end, batch, reader, ranges)
     finally:
         await asyncio.gather(conn.close(), reader.close())
+    seconds = round(time.perf_counter() - began, 1)
+    log.info("read_models_folded", projections=len(projections), ranges=ranges, seconds=seconds)
+    return applied
 
 
 def _build_in_process(
-    url: str, factory: str, names: list[str], end: int, batch: int
+    url: str, factory: str, names: list[str], end: int, batch: int, ranges: Ranges
 ) -> dict[str, int]:
     """A worker process: the named projections from `factory` ("module:function")."""
     module, _, attr = factory.partition(":")
     made: list[Projection] = getattr(importlib.import_module(module), attr)()
     chosen = [p for p in made if p.name in names]
-    return asyncio.run(_build(url, chosen, end, batch))
+    return asyncio.run(_build(url, chosen, end, batch, ranges))
+
+
+Job = tuple[list[Projection], Ranges]
+
+
+def plan(projections: Sequence[Projection], workers: int, end: int) -> list[Job]:
+    """The folds of a rebuild: the ordered projections in groups (groups()), and each
+    `by_range` projection split into one range of the log per group, so every worker
+    also takes a share of the projections whose batches commute."""
+    if workers <= 1:
+        return [(list(projections), {})]
+    ordered = [p for p in projections if not p.by_range]
+    ranged = [p for p in projections if p.by_range]
+    parts = groups(ordered, workers)
+    if not ranged:
+        return [(g, {}) for g in parts]
+    parts += [[] for _ in range(workers - len(parts))]
+    edges = [end * i // workers for i in range(workers + 1)]
+    return [
+        (g + ranged, {p.name: (edges[i], edges[i + 1]) for p in ranged})
+        for i, g in enumerate(parts)
+    ]
 
 
 def groups(projections: Sequence[Projection], workers: int) -> list[list[Projection]]:
@@ -165,8 +214,9 @@ async def rebuild(
             raise RebuildRunning("another rebuild of read models is running")
         await shadow.prepare(conn, tables, deferred)
         end = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
-        parts = groups(chosen, workers if factory and end >= PARALLEL_FROM else 1)
-        applied = await _fold_groups(conn, url, parts, factory, end, batch, progress)
+        jobs = plan(chosen, workers if factory and end >= PARALLEL_FROM else 1, end)
+        applied = await _fold_jobs(conn, url, jobs, factory, end, batch, progress)
+        await _finish_ranges(conn, [p for p in chosen if p.by_range], end)
         await shadow.index(conn, deferred)
         await shadow.analyze(conn, tables)
         for name, n in (await _swap(conn, chosen, end, batch)).items():
@@ -177,21 +227,29 @@ async def rebuild(
         await conn.close()  # its session lock goes with it
 
 
-async def _fold_groups(
-    conn: asyncpg.Connection, url: str, parts: list[list[Projection]], factory: str | None,
+async def _finish_ranges(conn: asyncpg.Connection, ranged: Sequence[Projection], end: int) -> None:
+    """Every range of the `by_range` projections is folded: their copies stand at `end`."""
+    if ranged:
+        async with conn.transaction():
+            await conn.execute(f"SET LOCAL search_path = {shadow.SHADOW_PATH}")
+            await save_checkpoints(conn, ranged, end)
+
+
+async def _fold_jobs(
+    conn: asyncpg.Connection, url: str, jobs: list[Job], factory: str | None,
     end: int, batch: int, progress: Callable[[int], None] | None,
 ) -> dict[str, int]:  # fmt: skip
-    if len(parts) == 1 or factory is None:
-        jobs = [asyncio.ensure_future(_build(url, [p for g in parts for p in g], end, batch))]
-        return await _watch(conn, jobs, progress)
+    if len(jobs) == 1 or factory is None:
+        folds = [asyncio.ensure_future(_build(url, ps, end, batch, r)) for ps, r in jobs]
+        return await _watch(conn, folds, progress)
     loop = asyncio.get_running_loop()
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
-    with ProcessPoolExecutor(len(parts), mp_context=spawn) as pool:
+    with ProcessPoolExecutor(len(jobs), mp_context=spawn) as pool:
         futures = [
             loop.run_in_executor(
-                pool, _build_in_process, url, factory, [p.name for p in g], end, batch
+                pool, _build_in_process, url, factory, [p.name for p in ps], end, batch, r
             )
-            for g in parts
+            for ps, r in jobs
         ]
         return await _watch(conn, futures, progress)
 
@@ -211,8 +269,9 @@ async def _watch(
             progress(max(0, int(low) - reported))
             reported = max(reported, int(low))
     out: dict[str, int] = {}
-    for part in done.result():
-        out.update(part)
+    for part in done.result():  # a projection folded by ranges appears in several parts
+        for name, n in part.items():
+            out[name] = out.get(name, 0) + n
     return out
 
 

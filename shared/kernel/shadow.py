@@ -32,16 +32,17 @@ async def prepare(
     conn: asyncpg.Connection, tables: Sequence[str], deferred: Sequence[str] = ()
 ) -> None:
     """Empty copies of `tables` and of the checkpoint table in the shadow schema; the
-    `deferred` ones get their plain (non-constraint) indexes only from `index`."""
+    `deferred` ones get their keys and indexes only from `index`."""
     async with conn.transaction():
         for t in (*tables, "projection_checkpoint"):
             await conn.execute(f"DROP TABLE IF EXISTS {SHADOW}.{_q(t)}")
-            await _copy_table(conn, t, indexes=t not in deferred)
+            await _copy_table(conn, t, keys=t not in deferred)
 
 
 async def index(conn: asyncpg.Connection, tables: Sequence[str]) -> None:
-    """Build the deferred indexes: one sort per index beats updating it row by row."""
+    """Add the deferred keys and indexes: one sort per index beats updating it row by row."""
     for t in tables:
+        await _copy_constraints(conn, t)
         await _copy_indexes(conn, t)
 
 
@@ -55,17 +56,23 @@ async def _copy_indexes(conn: asyncpg.Connection, table: str) -> None:
         await conn.execute(definition.replace(f" ON {live} ", f" ON {copy} ", 1))
 
 
-async def _copy_table(conn: asyncpg.Connection, table: str, *, indexes: bool) -> None:
+async def _copy_constraints(conn: asyncpg.Connection, table: str) -> None:
+    """Keys (primary, unique, exclusion) under the live names, so names stay stable across
+    swaps."""
+    live, copy = f"public.{_q(table)}", f"{SHADOW}.{_q(table)}"
+    for name, definition in await conn.fetch(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname", live,
+    ):  # fmt: skip
+        await conn.execute(f"ALTER TABLE {copy} ADD CONSTRAINT {_q(name)} {definition}")
+
+
+async def _copy_table(conn: asyncpg.Connection, table: str, *, keys: bool) -> None:
     live, copy = f"public.{_q(table)}", f"{SHADOW}.{_q(table)}"
     await conn.execute(f"CREATE TABLE {copy} (LIKE {live} INCLUDING ALL EXCLUDING INDEXES)")
     oid = await conn.fetchval("SELECT $1::regclass::oid", live)
-    # Constraints and indexes under the live names, so names stay stable across swaps.
-    for name, definition in await conn.fetch(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conrelid = $1 AND contype IN ('p', 'u', 'x') ORDER BY conname", oid,
-    ):  # fmt: skip
-        await conn.execute(f"ALTER TABLE {copy} ADD CONSTRAINT {_q(name)} {definition}")
-    if indexes:
+    if keys:
+        await _copy_constraints(conn, table)
         await _copy_indexes(conn, table)
     owner = await conn.fetchval("SELECT relowner::regrole::text FROM pg_class WHERE oid = $1", oid)
     await conn.execute(f"ALTER TABLE {copy} OWNER TO {owner}")

@@ -25,7 +25,7 @@ COUNTED = {
 
 def items(stack: Stack, service: str, path: str, **params: object) -> list[dict]:
     query: dict[str, Any] = {"limit": 500, **params}
-    r = httpx.get(stack.url(service) + path, headers=AUDITOR, params=query)
+    r = httpx.get(stack.url(service) + path, headers=AUDITOR, params=query, timeout=30)
     assert r.status_code == 200, r.text
     return r.json()["items"]
 
@@ -40,6 +40,7 @@ async def table_counts(url: str) -> dict[str, int]:
 
 
 def counts(stack: Stack, position: int) -> dict[str, int]:
+    stack.caught_up(position)  # lists are read models: wait, however loaded the machine
     out = {}
     for name, (service, path) in COUNTED.items():
         out[name] = len(items(stack, service, path, min_position=position))
@@ -82,7 +83,7 @@ async def test_the_demo_seeds_an_organisation_and_a_second_run_duplicates_nothin
     impacts = items(stack, "risk", "/v1/impact-assessments", status="approved")
     assert impacts and all(i["approved_by"] != i["author"] for i in impacts)
 
-    soa = httpx.get(stack.url("risk") + "/v1/soa", headers=AUDITOR).json()["items"]
+    soa = httpx.get(stack.url("risk") + "/v1/soa", headers=AUDITOR, timeout=30).json()["items"]
     assert len(soa) == 38 and all(c["applicable"] is not None and c["justification"]
                                   for c in soa)  # fmt: skip
     evidence = items(stack, "evidence", "/v1/evidence")

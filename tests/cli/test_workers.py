@@ -103,10 +103,14 @@ def test_aims_up_runs_the_workers_asked_for_and_retries_land_once(tmp_path: Path
     proc = subprocess.Popen([*aims, "up", "--workers", "2"], env=env, stdout=subprocess.PIPE)
     try:
         wait_until(lambda: ready(ports), 120, "all /readyz green")
-        for service in psutil.Process(proc.pid).children():
-            if "services.console" not in " ".join(service.cmdline()):
-                spawned = [c for c in service.children() if "spawn_main" in " ".join(c.cmdline())]
-                assert len(spawned) == 2, service.cmdline()  # besides a resource tracker
+        # The three services run uvicorn with two workers each; the console runs one, and
+        # the relay (a process of its own, started once they are ready) has none.
+        services = [p for p in psutil.Process(proc.pid).children() if "uvicorn" in p.cmdline()
+                    and "services.console" not in " ".join(p.cmdline())]  # fmt: skip
+        assert len(services) == 3
+        for service in services:
+            spawned = [c for c in service.children() if "spawn_main" in " ".join(c.cmdline())]
+            assert len(spawned) == 2, service.cmdline()  # besides a resource tracker
         tok = subprocess.check_output(
             [*aims, "token", "--sub", "alice", "--role", "system_owner"], env=env, text=True
         ).strip()

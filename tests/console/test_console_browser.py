@@ -46,6 +46,8 @@ def seeded(module_stack: Stack) -> Stack:
     u = module_stack.urls
     seed(Settings(jwt_secret=SECRET, registry_url=u["registry"], risk_url=u["risk"],
                   evidence_url=u["evidence"]))  # fmt: skip
+    # The pages read the services' lists (read models): wait until they hold the whole demo.
+    module_stack.caught_up()
     return module_stack
 
 

@@ -80,6 +80,8 @@ def seed(stack: Stack, provider: oidc.Provider) -> dict[str, Any]:
         asked = rita.post("risk", f"/v1/risks/{risk['id']}/acceptance-requests",
                           {"justification": "Explained on request",
                            "expires_at": "2030-01-01T00:00:00Z"})  # fmt: skip
+    # The inbox reads the acceptance list (a read model): wait until it holds the request.
+    stack.caught_up(headers={"Authorization": f"Bearer {provider.token('ada')}"})
     return {"system": system, "acceptance": asked}
 
 

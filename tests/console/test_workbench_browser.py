@@ -36,6 +36,7 @@ def desk(module_stack: Stack) -> dict[str, Any]:
         asked = rita.post("risk", f"/v1/risks/{risk['id']}/acceptance-requests",
                           {"justification": "Within what the business carries",
                            "expires_at": "2030-01-01T00:00:00Z"})  # fmt: skip
+    module_stack.caught_up()  # the inbox and the forms' system choices read the lists
     return {"stack": module_stack, "system": system, "risk": risk, "acceptance": asked}
 
 

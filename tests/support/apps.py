@@ -17,6 +17,7 @@ from shared.http.auth import AUDIENCE, issue_token
 from shared.platform.config import Settings
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+MIN_POSITION_WAIT = 30.0
 
 
 def settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
@@ -24,6 +25,9 @@ def settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": url, "data_dir": data_dir, "jwt_secret": SECRET,
         "poll_interval": 0.2, "log_json": True, "log_level": "WARNING",
+        # A read with `min_position` waits this long for the read models before its 503: on a
+        # loaded machine they may lag by more than the default few seconds.
+        "min_position_wait": MIN_POSITION_WAIT,
     }  # fmt: skip
     values.update(overrides)
     return Settings(**values)

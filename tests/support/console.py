@@ -18,9 +18,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.sdk._async import FRESHNESS
 from tests.support import pg
-from tests.support.apps import SECRET
-from tests.support.procs import free_port, spawn
+from tests.support.apps import SECRET, auth
+from tests.support.procs import free_port, read_at, spawn
 
 SERVICES = ("registry", "risk", "evidence")
 
@@ -61,6 +62,25 @@ class Stack:
 
         with ThreadPoolExecutor(1) as thread:  # callable from sync and async tests alike
             return thread.submit(asyncio.run, read()).result()
+
+    def caught_up(
+        self, position: int | None = None, headers: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> int:  # fmt: skip
+        """Wait until every service's read models include `position` (default: the log's
+        head, so every write so far, the console's and reactors' too); returns it.
+
+        Lists, the console's pages and its inbox read projections that lag the log; a test
+        that reads them after writing through another client waits here first. A 503
+        (`not_fresh`: not there within the service's short wait) is asked again until
+        `timeout`, which a loaded machine may need.
+        """
+        at = self.head() if position is None else position
+        for service in SERVICES:
+            r = read_at(f"{self.url(service)}{FRESHNESS[service]}", at,
+                        headers or auth("vic", "viewer"), timeout, limit=1)  # fmt: skip
+            assert r.status_code == 200, f"{service} at position {at}: {r.text}"
+        return at
 
     def start_console(self) -> None:
         port = free_port()

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.apps import SECRET
+from tests.support.apps import MIN_POSITION_WAIT, SECRET
+
+# Seconds a service process may take to answer /healthz. Importing a service has taken
+# more than 30 s on a loaded 2-core machine; a process that exits fails at once.
+START_BUDGET = 120.0
 
 
 def free_port() -> int:
@@ -27,14 +31,26 @@ def spawn(
     """Start one service process; returns once it answers /healthz."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
     full.update(AIMS_DATABASE_URL=database_url, AIMS_JWT_SECRET=SECRET,
-                AIMS_DATA_DIR=str(data_dir), AIMS_POLL_INTERVAL="0.2", **env)  # fmt: skip
+                AIMS_DATA_DIR=str(data_dir), AIMS_POLL_INTERVAL="0.2",
+                AIMS_MIN_POSITION_WAIT=str(MIN_POSITION_WAIT), **env)  # fmt: skip
     log = open(data_dir / f"{service}-{port}.log", "ab")  # noqa: SIM115 - lives with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", f"services.{service}.main:create", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=full, stdout=log, stderr=log,
     )  # fmt: skip
-    wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 30, f"{service} to start")
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"{service} exited with {proc.returncode} (see {log.name})")
+        return _answers(f"http://127.0.0.1:{port}/healthz")
+
+    try:
+        wait_for(up, START_BUDGET, f"{service} to start")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
     return proc
 
 
@@ -51,3 +67,18 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def read_at(
+    url: str, position: int, headers: dict[str, str], timeout: float = 60, **params: int | str
+) -> httpx.Response:
+    """GET a list with `min_position`, asked again while the service answers 503 (its read
+    models did not reach `position` within its short wait), until `timeout`: a service that
+    just started or a loaded machine may need longer than one wait to catch up."""
+    query = {**params, "min_position": position}
+    deadline = time.monotonic() + timeout
+    while True:
+        r = httpx.get(url, params=query, headers=headers, timeout=MIN_POSITION_WAIT + 30)
+        if r.status_code != 503 or time.monotonic() > deadline:
+            return r
+        time.sleep(0.1)

@@ -28,7 +28,7 @@ import binascii
 import hashlib
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence, Set
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +36,7 @@ from functools import partial
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -88,6 +88,9 @@ COMPRESSLEVEL = 1  # deflate: level 1 is ~3x faster than the default 6, files ~1
 # The big members deflate with ISA-L (python-isal) rather than zlib: plain deflate that any
 # unzip reads, ~5x faster at level 1 with the same size (events.jsonl: 360 vs 68 MiB/s).
 ISAL_LEVEL = 1
+# A whole-log pack this large is rendered in worker processes (pack_workers.py) when the
+# exporter has a database URL to give them; starting them costs about a second.
+PARALLEL_MIN = 50_000
 SPOOL = 16 << 20  # proofs.jsonl waits in memory up to this size, then in a temporary file
 # Positions in windows of BATCH, not LIMIT: bounded work per query whatever the plan.
 # id::text is exactly str(UUID).
@@ -95,6 +98,7 @@ _SELECT = (
     "SELECT position, id::text, stream_id, version, type, schema_version, recorded_at,"
     " data::text, metadata::text FROM events WHERE position > $1 AND position <= $2"
 )
+WHOLE_SQL = _SELECT + " ORDER BY position"
 # A system's pack: events naming it, plus organisation-wide context (SoA, criteria, reviews).
 _FOR_SYSTEM = " AND (type = ANY($4) OR data->>'system_id' = $3 OR (data->'system_ids')::jsonb ? $3)"
 # The renderings of verify_pack.py (event_line, proof_line, canonical_bytes) as byte
@@ -119,6 +123,20 @@ def _string(text: bytes) -> bytes | None:
     if len(text.translate(None, _CONTROL)) != len(text):  # faster than a regex search
         return None
     return b'"%s"' % text.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+
+
+def _strings(texts: list[str]) -> tuple[list[bytes], list[bytes] | None]:
+    """The UTF-8 bytes of many texts, and their JSON strings as _string writes them when no
+    text holds a control character (else None): a few calls on the joined texts of a batch
+    rather than several per text. NUL (never in PostgreSQL text) separates them."""
+    joined = "\x00".join(texts).encode()
+    raw = joined.split(b"\x00")
+    if not texts or len(raw) != len(texts):
+        return [t.encode() for t in texts], None
+    if len(joined.translate(None, _CONTROL)) != len(joined) - len(texts) + 1:
+        return raw, None
+    escaped = joined.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+    return raw, (b'"' + escaped.replace(b"\x00", b'"\x00"') + b'"').split(b"\x00")
 
 
 README_TEXT = """aims audit pack (format aims-audit-pack/2)
@@ -179,6 +197,47 @@ class _Sink:
         return out
 
 
+class _Deflate:
+    """One big member's bytes as they stream past: their sha256, CRC-32 and size, and the
+    member's data (ISA-L raw deflate, or the bytes as they are) handed to `out`.
+
+    Every step releases the GIL, so a member is written on a worker thread while the
+    next batch is read and rendered. The CRC is ISA-L's: zipfile's own (zlib.crc32) is
+    ~50x slower and was a large part of an export's time."""
+
+    def __init__(self, out: Callable[[bytes], object], deflated: bool) -> None:
+        self.out, self.digest = out, hashlib.sha256()
+        # raw deflate (wbits -15) is the stream zipfile would have made with zlib
+        self.deflate = (
+            isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -15) if deflated else None
+        )
+        self.crc = self.size = self.compressed = 0
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.crc = isal_zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self._out(self.deflate.compress(data) if self.deflate else data)
+
+    def finish(self) -> None:
+        if self.deflate is not None:
+            self._out(self.deflate.flush())
+            self.deflate = None
+
+    def _out(self, data: bytes) -> None:
+        if data:
+            self.compressed += len(data)
+            self.out(data)
+
+
+class _Flushed:
+    """A zip member's compressor once its stream was finished by hand."""
+
+    @staticmethod
+    def flush() -> bytes:
+        return b""
+
+
 @dataclass
 class _Pack:
     zf: zipfile.ZipFile
@@ -186,18 +245,18 @@ class _Pack:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     current: _Entry | None = None
 
+    @property
+    def deflated(self) -> bool:
+        return self.zf.compression == zipfile.ZIP_DEFLATED
+
     def put(self, name: str, data: bytes) -> None:
         self.zf.writestr(name, data)
         self.files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
     def open(self, name: str) -> _Entry:
-        f = self.zf.open(name, "w", force_zip64=True)
-        if self.zf.compression == zipfile.ZIP_DEFLATED:
-            # zipfile writes whatever its compressor returns; ISA-L's raw deflate (wbits
-            # -15) is the stream it would have made with zlib, only sooner.
-            deflate = isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -15)
-            f._compressor = deflate  # type: ignore[attr-defined]  # zipfile's own writer
-        self.current = _Entry(self, name, f)
+        f = self.zf.open(name, "w", force_zip64=True)  # writes the local header
+        out: IO[bytes] = self.zf.fp  # type: ignore[assignment]  # open for writing
+        self.current = _Entry(self, name, f, _Deflate(out.write, self.deflated))
         return self.current
 
     async def abandon(self) -> None:
@@ -213,33 +272,79 @@ class _Pack:
 
 @dataclass
 class _Entry:
+    """A big member: its data goes into the zip by _Deflate, not through zipfile's writer,
+    which only writes the member's header and, on close, its sizes and CRC."""
+
     pack: _Pack
     name: str
     f: IO[bytes]
-    digest: Any = field(default_factory=hashlib.sha256)
-    size: int = 0
+    stream: _Deflate
     pending: asyncio.Future[None] | None = None
 
-    def write(self, data: bytes) -> None:
-        self.f.write(data)
-        self.digest.update(data)
-        self.size += len(data)
-
     async def put(self, data: bytes) -> bytes:
-        """Start writing data on a worker thread (zlib and hashlib release the GIL, so it
-        overlaps reading the next batch); return the zip bytes finished so far."""
+        """Start writing data on a worker thread (it overlaps reading the next batch);
+        return the zip bytes finished so far."""
         if self.pending:
             await self.pending
         done = self.pack.sink.drain()
-        self.pending = asyncio.get_running_loop().run_in_executor(None, self.write, data)
+        self.pending = asyncio.get_running_loop().run_in_executor(None, self.stream.write, data)
         return done
 
     async def close(self) -> None:
         if self.pending:
             await self.pending
+        self.stream.finish()
+        _sized(self.f, self.stream)
         self.f.close()
         self.pack.current = None
-        self.pack.files[self.name] = {"sha256": self.digest.hexdigest(), "size": self.size}
+        self.pack.files[self.name] = {
+            "sha256": self.stream.digest.hexdigest(),
+            "size": self.stream.size,
+        }
+
+    async def copy(self, spooled: _Deflate, spool: IO[bytes]) -> AsyncIterator[bytes]:
+        """Write a member whose data was deflated into `spool` already."""
+        spool.seek(0)
+        out: IO[bytes] = self.pack.zf.fp  # type: ignore[assignment]  # open for writing
+        while chunk := spool.read(1 << 20):
+            out.write(chunk)
+            yield self.pack.sink.drain()
+        self.stream = spooled
+        await self.close()
+
+
+class _Later:
+    """At most one call at a time on a worker thread, waited for before the next starts."""
+
+    def __init__(self) -> None:
+        self.pending: asyncio.Future[None] | None = None
+
+    async def run(self, fn: Callable[..., None], *args: Any) -> None:
+        await self.wait()
+        self.pending = asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    async def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            await pending
+
+
+def _sized(f: IO[bytes], stream: _Deflate) -> None:
+    """Give zipfile's member writer the sizes and CRC of data written past it."""
+    w: Any = f
+    w._file_size, w._crc, w._compress_size = stream.size, stream.crc, stream.compressed
+    if w._compressor is not None:
+        w._compressor = _Flushed()  # the stream is finished: nothing left to flush
+
+
+class Rendered(NamedTuple):
+    """A batch's events.jsonl and proofs.jsonl lines, leaf hashes, report rows and types."""
+
+    events: bytes
+    proofs: bytes
+    leaves: list[bytes]
+    traced: list[tuple[str, str, int, str, str]]
+    types: list[str]
 
 
 class _Lines:
@@ -265,7 +370,30 @@ class _Lines:
     def batch(self, rows: Sequence[Sequence[Any]], proofs: list[list[bytes]] | None) -> tuple[
         bytes, bytes]:  # fmt: skip
         """The lines of a batch of rows; `proofs` is None for a whole-tree pack."""
-        trace, full, names, dumps = self.trace, self.trace.full, self.names, orjson.dumps
+        out = self.render(rows, proofs, self.trace.full)
+        if proofs is not None:
+            self._check(rows, out.leaves, proofs)
+        self.take(out)
+        return out.events, out.proofs
+
+    def take(self, out: Rendered) -> None:
+        """Fold a rendered batch (in log order) into the whole tree's root and the report."""
+        if self.whole is not None:
+            self.whole.extend(out.leaves)
+        full = self.trace.full
+        for row in out.traced:
+            if row[0] not in full:
+                self.trace.add(*row)
+        self.count += len(out.types)
+        self.trace.count(out.types)
+
+    def render(
+        self, rows: Sequence[Sequence[Any]], proofs: list[list[bytes]] | None, full: Set[str]
+    ) -> Rendered:
+        """The lines and leaf hashes of a batch, and the report rows of types not in `full`
+        (no state but caches: a worker process renders windows of the log with it too)."""
+        names, dumps = self.names, orjson.dumps
+        traced: list[tuple[str, str, int, str, str]] = []
         ts, ts_text, ts_b = self.time
         meta_text, actor, meta_b, meta_json, source_json, actor_json = self.meta
         events, lines, leaves = [], [], []
@@ -276,14 +404,16 @@ class _Lines:
             return encoded.get(h) or encoded.setdefault(h, b'"%s"' % _b64(h))
 
         b64, sha256, event_fmt, leaf_fmt = _b64, hashlib.sha256, _EVENT, _LEAF
+        data_bs, data_js = _strings([r[7] for r in rows])
+        meta_bs, meta_js = _strings([r[8] for r in rows])
         for i, (pos, eid, stream, ver, type_, sver, recorded_at, data, meta) in enumerate(rows):
             if recorded_at != ts:
                 ts, ts_text = recorded_at, iso(recorded_at)
                 ts_b = ts_text.encode()
             if meta != meta_text:
                 meta_text, (source, actor) = meta, envelope(meta)
-                meta_b = meta.encode()
-                meta_json = _string(meta_b) or dumps(meta)
+                meta_b = meta_bs[i]
+                meta_json = (meta_js[i] if meta_js else _string(meta_b)) or dumps(meta)
                 source_json = names.get(source) or names.setdefault(source, dumps(source))
                 actor_json = names.get(actor) or names.setdefault(actor, dumps(actor))
             if (stream_json := names.get(stream)) is None:
@@ -292,8 +422,8 @@ class _Lines:
                     names.clear()
             if (type_json := names.get(type_)) is None:
                 type_json = names[type_] = dumps(type_)
-            data_b = data.encode()
-            if (data_json := _string(data_b)) is not None:
+            data_b = data_bs[i]
+            if (data_json := data_js[i] if data_js else _string(data_b)) is not None:
                 fragment = data_b  # no control character, so not on several lines either
             else:
                 # the stored JSON text as it is, unless it spans lines (the store never does)
@@ -311,18 +441,13 @@ class _Lines:
             hashes = b"" if proofs is None else b",".join(map(quoted, proofs[i]))
             lines.append(_PROOF % (pos, b64(leaf), hashes))
             if type_ not in full:
-                trace.add(type_, ts_text, pos, actor, data)
+                traced.append((type_, ts_text, pos, actor, data))
         self.time = (ts, ts_text, ts_b)
         self.meta = (meta_text, actor, meta_b, meta_json, source_json, actor_json)
-        if proofs is None:
-            self.whole.extend(leaves)  # type: ignore[union-attr]  # None only with proofs
-        else:
-            self._check(rows, leaves, proofs)
-        self.count += len(rows)
-        trace.count(map(itemgetter(4), rows))
         events.append(b"")
         lines.append(b"")
-        return b"\n".join(events), b"\n".join(lines)
+        types = list(map(itemgetter(4), rows))
+        return Rendered(b"\n".join(events), b"\n".join(lines), leaves, traced, types)
 
     def _check(
         self, rows: Sequence[Sequence[Any]], leaves: list[bytes], proofs: list[list[bytes]]
@@ -425,17 +550,21 @@ async def _newer_events(pool: asyncpg.Pool, size: int, hi: int) -> bool:
 
 
 async def pack_chunks(
-    pool: asyncpg.Pool, log: LogKeys, plan: PackPlan, *, stored: bool = False
-) -> AsyncIterator[bytes]:
+    pool: asyncpg.Pool, log: LogKeys, plan: PackPlan, *, stored: bool = False,
+    database_url: str | None = None, parallel_min: int = PARALLEL_MIN,
+) -> AsyncIterator[bytes]:  # fmt: skip
     """The zip, chunk by chunk, in bounded memory. An export that stops (a refused proof,
     a client gone) leaves the zip unfinished, so what was sent never verifies. `stored`
-    writes every member uncompressed (for content that is compressed already)."""
+    writes every member uncompressed (for content that is compressed already); with a
+    `database_url`, a whole-log pack of at least `parallel_min` events is rendered by one
+    worker process per core."""
     sink = _Sink()
     method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     zf = zipfile.ZipFile(sink, "w", method, compresslevel=None if stored else COMPRESSLEVEL)
     pack = _Pack(zf, sink)
     try:
-        async for chunk in _members(pool, log, plan, pack):
+        parallel = (database_url, parallel_min)
+        async for chunk in _members(pool, log, plan, pack, parallel):
             yield chunk
     except BaseException:
         await pack.abandon()
@@ -443,24 +572,38 @@ async def pack_chunks(
 
 
 async def _members(
-    pool: asyncpg.Pool, log: LogKeys, plan: PackPlan, pack: _Pack
-) -> AsyncIterator[bytes]:
+    pool: asyncpg.Pool, log: LogKeys, plan: PackPlan, pack: _Pack,
+    workers: tuple[str | None, int] = (None, 0),
+) -> AsyncIterator[bytes]:  # fmt: skip
     """Write the members; proofs.jsonl is spooled (to disk when large) while events.jsonl
     is written, since a zip is written one member at a time."""
     cp, system_id, trace = plan.checkpoint, plan.system_id, report.Trace()
     whole = system_id is None and plan.lo == 0 and plan.hi == cp.size
     lines = _Lines(trace, cp, whole)
+    # a large pack of the whole log is rendered by worker processes reading `database_url`
+    url, at_least = workers
+    parallel = url if whole and plan.hi - plan.lo >= at_least else None
     sql = _SELECT + (_FOR_SYSTEM if system_id else "") + " ORDER BY position"
     args: list[Any] = [str(system_id), list(CONTEXT_TYPES)] if system_id else []
     with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
+        # proofs.jsonl is deflated as it is made, on its own thread, and copied in after
+        spooled, spooling = _Deflate(spool.write, pack.deflated), _Later()
         async with pool.acquire() as conn:
             if plan.hi > 0 and await tree.stored_size(conn) < cp.size:
                 await tree.extend(conn, cp.size)  # nodes only; every proof is checked below
             entry = pack.open(EVENTS)
             windows = iter(range(plan.lo, plan.hi, BATCH))
             fetch = partial(_fetch, conn, sql, plan.hi, args)
-            pending = fetch(next(windows, None))
+            pending = None if parallel else fetch(next(windows, None))
             try:
+                if parallel:
+                    from services.evidence.integrity import pack_workers  # imports this module
+
+                    outs = pack_workers.rendered(parallel, plan.lo, plan.hi, trace.full)
+                    async for out in outs:
+                        lines.take(out)
+                        await spooling.run(spooled.write, out.proofs)
+                        yield await entry.put(out.events)
                 while pending is not None:
                     rows = await pending
                     # PostgreSQL reads and sends the next window while this one is rendered
@@ -470,20 +613,21 @@ async def _members(
                             None if whole else await _proofs(pool, [r[0] for r in rows], cp.size)
                         )
                         events, proofs_text = lines.batch(rows, proofs)
-                        spool.write(proofs_text)
+                        await spooling.run(spooled.write, proofs_text)
                         yield await entry.put(events)
+                await spooling.run(spooled.finish)
+                await spooling.wait()
             finally:
                 if pending is not None:  # an export that stops: the connection goes back idle
                     pending.cancel()
                     with suppress(BaseException):
                         await pending
+                with suppress(Exception):  # the spool is not read again after a failure
+                    await spooling.wait()
             lines.check_whole()
             await entry.close()
-            entry = pack.open(PROOFS)
-            spool.seek(0)
-            while chunk := spool.read(1 << 20):
-                yield await entry.put(chunk)
-            await entry.close()
+            async for chunk in pack.open(PROOFS).copy(spooled, spool):
+                yield chunk
             consistency = await _consistency(pool, conn, log, cp)
             soa = await _soa(conn)
             system = await conn.fetchrow(
@@ -612,11 +756,14 @@ async def _soa(conn: asyncpg.Connection) -> list[dict[str, Any]]:
 async def write_pack(
     pool: asyncpg.Pool, out: IO[bytes], store: EventStore, log: LogKeys, ctx: RequestContext,
     *, system_id: UUID | None = None, frm: datetime | None = None, to: datetime | None = None,
-    stored: bool = False,
+    stored: bool = False, database_url: str | None = None, parallel_min: int = PARALLEL_MIN,
 ) -> None:  # fmt: skip
     """Write an audit pack to a binary file (used by `aims export` and benchmarks)."""
     plan = await plan_pack(pool, store, log, ctx, system_id=system_id, frm=frm, to=to)
-    async for chunk in pack_chunks(pool, log, plan, stored=stored):
+    chunks = pack_chunks(
+        pool, log, plan, stored=stored, database_url=database_url, parallel_min=parallel_min
+    )
+    async for chunk in chunks:
         out.write(chunk)
 
 
@@ -624,7 +771,7 @@ async def export_file(
     database_url: str, path: Path, key_path: Path, *, origin: str | None = None,
     witness_keys: Sequence[str] = (), system_id: UUID | None = None,
     frm: datetime | None = None, to: datetime | None = None, actor: str = "aims-cli",
-    stored: bool = False,
+    stored: bool = False, parallel_min: int = PARALLEL_MIN,
 ) -> None:  # fmt: skip
     """Write a pack to `path` atomically, straight from the database (`aims export`); the
     log's origin defaults to the configured AIMS_LOG_ORIGIN."""
@@ -639,8 +786,9 @@ async def export_file(
         ctx = RequestContext(actor=Actor(actor, frozenset({"auditor"})), service="evidence")
         with tmp.open("wb") as out:
             await write_pack(
-                pool, out, store, log, ctx, system_id=system_id, frm=frm, to=to, stored=stored
-            )
+                pool, out, store, log, ctx, system_id=system_id, frm=frm, to=to, stored=stored,
+                database_url=database_url, parallel_min=parallel_min,
+            )  # fmt: skip
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ class AuditTrail(Projection):
     tables = ("evidence_trail", "evidence_trail_system")
     types = None
     write_only = True  # COPY only: a rebuild indexes the trail after the fold
+    by_range = True  # one row per position, from that event alone
 
     async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
         await self.handle_batch([e], conn)

@@ -35,6 +35,9 @@ class SystemEventIndex(Projection):
     name = "registry.system_events"
     tables = ("registry_system_event",)
     types = None  # every service's events, including types added later
+    # Inserts only, each position's pairs from that event alone (a rebuild folds ranges of
+    # the log in parallel and builds the key after the fold).
+    write_only = by_range = True
 
     async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
         await self.handle_batch([e], conn)

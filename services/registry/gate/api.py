@@ -14,7 +14,7 @@ from services.registry.gate.handlers import Gate
 from services.registry.gate.queries import ProjectedFacts
 from services.registry.gate.schemas import DecisionIn, DecisionOut, DeploymentIn
 from services.registry.policy.handlers import STREAM as POLICY_STREAM
-from services.registry.policy.handlers import follow, follow_version
+from services.registry.policy.handlers import follow, follow_version, last_followed
 from services.registry.state import registry_state
 from shared.http.deps import Ctx, Fresh, Repo, resource, written
 from shared.http.problems import Problem
@@ -47,8 +47,9 @@ async def decide(body: DecisionIn, ctx: Ctx, repo: Repo, request: Request) -> Re
     state = registry_state(request.app)
     follow = partial(follow_version, request.app, repo, state.gate)
     decision, result = await handlers.decide_deployment(
-        body.to_command(), ctx, repo, _facts(request), follow
-    )
+        body.to_command(), ctx, repo, _facts(request), follow,
+        last_followed(request.app, state.gate),
+    )  # fmt: skip
     return written(result, DecisionOut.of(decision), location=_where(decision.id))
 
 

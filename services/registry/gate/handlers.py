@@ -9,7 +9,12 @@ from typing import Protocol
 from uuid import UUID
 
 from services.registry.gate.commands import DecideDeployment, RecordDeployment
-from services.registry.gate.domain import DeploymentDecision, GateConfig, GateFacts, SystemView
+from services.registry.gate.domain import (
+    DeploymentDecision,
+    GateConfig,
+    GateFacts,
+    SystemView,
+)
 from shared.domain.errors import Conflict
 from shared.domain.repository import Repository
 from shared.kernel.eventstore import AppendResult, StreamNotFound
@@ -32,8 +37,11 @@ PolicyFollower = Callable[[int | None], Awaitable[GateConfig]]
 class GateFactsPort(Protocol):
     """Where the gate reads what it decides on; `gate.queries.ProjectedFacts` implements it."""
 
-    async def for_decision(self, system_id: UUID, model_version: str) -> DecisionRead:
-        """The system, its facts and the gate policy's version, read together."""
+    async def for_decision(
+        self, system_id: UUID, model_version: str, kinds: frozenset[str] | None = None
+    ) -> DecisionRead:
+        """The system, its facts (of `kinds`; None: all) and the gate policy's version, read
+        together."""
         ...
 
     async def of_system(
@@ -61,15 +69,21 @@ class Gate:
 
 async def decide_deployment(
     cmd: DecideDeployment, ctx: RequestContext, repo: Repository, facts: GateFactsPort,
-    follow: PolicyFollower,
+    follow: PolicyFollower, last: GateConfig,
 ) -> tuple[DeploymentDecision, AppendResult]:  # fmt: skip
     """Answer "may this version go to this environment?" and record the answer.
 
     The policy in force is taken at the version read with the facts: one read, and the
-    decision's policy and basis describe the same instant.
+    decision's policy and basis describe the same instant. The read asks for the fact
+    kinds of `last`, the policy this process followed last; should the read find another
+    policy in force that needs more, the facts are read again, all of them.
     """
-    read = await facts.for_decision(cmd.system_id, cmd.model_version)
+    kinds = last.policy.deployment_kinds
+    read = await facts.for_decision(cmd.system_id, cmd.model_version, kinds)
     config = await follow(read.policy_version)
+    if not config.policy.deployment_kinds <= kinds:
+        read = await facts.for_decision(cmd.system_id, cmd.model_version)
+        config = await follow(read.policy_version)
     decision = DeploymentDecision.ask(
         ctx.new_id("decision"), system_id=cmd.system_id, model_version=cmd.model_version,
         environment=cmd.environment, facts=read.facts, gate=config, now=datetime.now(UTC),

@@ -18,6 +18,9 @@ from typing import Any
 import asyncpg
 import orjson
 
+import shared.contract.events  # noqa: F401 - registers every contract event type
+from shared.contract.events import registry as reg
+from shared.domain.aggregate import DomainEvent
 from shared.kernel.eventstore import StoredEvent
 from shared.kernel.projections import Projection, uid
 
@@ -26,6 +29,16 @@ CATEGORIES = frozenset({
     "risk", "acceptance", "impact", "evidence", "soa", "criteria", "oversight", "breach",
     "incident", "dataset", "airole", "training",
 })  # fmt: skip
+# The types only the registry's own `system-` and `decision-` streams hold, none of which
+# this projection follows. Reading every other contract type keeps the version bump of
+# every event of the followed streams (types its fold ignores included), while the gate's
+# own decisions and system changes, most of the registry's traffic, are never read for it.
+ELSEWHERE: frozenset[type[DomainEvent]] = frozenset({
+    reg.SystemRegistered, reg.SystemUpdated, reg.SystemOwnerAssigned, reg.SystemStageChanged,
+    reg.SystemRetired, reg.ModelVersionRegistered, reg.ModelVersionTagSet,
+    reg.ModelVersionAliasSet, reg.DeploymentDecisionMade, reg.DeploymentRecorded,
+})  # fmt: skip
+TYPES = frozenset(DomainEvent.registry) - {t.type_name() for t in ELSEWHERE}
 PER_SYSTEM = frozenset({"evidence", "incident", "dataset"})  # one row per stream and system named
 _LOAD = (
     "SELECT key, system_id, kind, stream_id, version, position, data FROM registry_gate_fact"
@@ -140,7 +153,7 @@ class GateFactsProjection(Projection):
     name = NAME
     version = 2  # 2: AI roles and training records (the overseers_competent rule)
     tables = ("registry_gate_fact",)
-    types = None  # every event type of the categories it follows, including future ones
+    types = TYPES  # every contract type but the system's and decisions' own (see ELSEWHERE)
 
     async def handle(self, e: StoredEvent, conn: asyncpg.Connection) -> None:
         await self.handle_batch([e], conn)

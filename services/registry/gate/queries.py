@@ -34,13 +34,15 @@ async def load_facts(pool: asyncpg.Pool, system_id: UUID) -> tuple[list[Fact], i
 
 
 # A decision's whole read in one statement, so one round trip and one snapshot: the
-# system's stream (part 1), its facts and the organisation-wide ones (2), the facts'
-# checkpoint (3) and the gate policy's stream version (4). The parts share one row shape.
+# system's stream (part 1), its facts and the organisation-wide ones of the kinds the
+# policy reads (2; NULL: all), the facts' checkpoint (3) and the gate policy's stream
+# version (4). The parts share one row shape.
 _DECISION = (
     "SELECT 1 AS part, position, id, stream_id, version, type, schema_version, data, metadata,"
     " recorded_at, hash, NULL::text AS key, NULL::text AS kind FROM events WHERE stream_id = $1"
     " UNION ALL SELECT 2, NULL, NULL, stream_id, version, NULL, NULL, data::json, NULL, NULL, NULL,"
-    " key, kind FROM registry_gate_fact WHERE system_id = $2 OR system_id IS NULL"
+    " key, kind FROM registry_gate_fact WHERE (system_id = $2 OR system_id IS NULL)"
+    " AND ($5::text[] IS NULL OR kind = ANY($5::text[]))"
     " UNION ALL SELECT 3, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
     " NULL FROM projection_checkpoint WHERE name = $3"
     " UNION ALL SELECT 4, NULL, NULL, NULL, max(version), NULL, NULL, NULL, NULL, NULL, NULL,"
@@ -69,9 +71,11 @@ class ProjectedFacts:
         self.pool, self.store = pool, store  # pool: projection reads (maybe a replica)
         self.policy_stream = policy_stream
 
-    async def for_decision(self, system_id: UUID, model_version: str) -> DecisionRead:
-        """The system, its facts and the policy version: one statement on the primary; with
-        the facts on a replica, the three reads side by side."""
+    async def for_decision(
+        self, system_id: UUID, model_version: str, kinds: frozenset[str] | None = None
+    ) -> DecisionRead:
+        """The system, its facts (of `kinds`; None: all) and the policy version: one
+        statement on the primary; with the facts on a replica, the three reads side by side."""
         if self.pool is not self.store.pool:
             (facts, policy) = await asyncio.gather(
                 self.of_system(system_id, model_version),
@@ -79,7 +83,8 @@ class ProjectedFacts:
             )
             return DecisionRead(facts, policy or None)
         stream = stream_id("system", system_id)
-        rows = await self.pool.fetch(_DECISION, stream, system_id, NAME, self.policy_stream)
+        wanted = None if kinds is None else sorted(kinds)
+        rows = await self.pool.fetch(_DECISION, stream, system_id, NAME, self.policy_stream, wanted)
         return _decision_read(system_id, rows, model_version)
 
     async def of_system(

@@ -75,6 +75,12 @@ async def follow_version(
     return followed
 
 
+def last_followed(app: Starlette, gate: GateConfig) -> GateConfig:
+    """The gate as this process followed it last (`gate`, from the file, before that)."""
+    seen: tuple[int | None, GateConfig] | None = getattr(app.state, "gate_policy_seen", None)
+    return gate if seen is None else seen[1]
+
+
 class GatePolicyChanges(ApprovalKind):
     """The gate policy in four-eyes approvals: every policy put in force."""
 

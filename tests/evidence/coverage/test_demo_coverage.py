@@ -22,6 +22,7 @@ def demo(module_stack: Stack) -> Stack:
     seeded = seed(Settings(jwt_secret=SECRET, registry_url=u["registry"], risk_url=u["risk"],
                            evidence_url=u["evidence"]))  # fmt: skip
     module_stack.position = seeded["position"]  # type: ignore[attr-defined]
+    module_stack.caught_up()  # the systems list is a read model too
     return module_stack
 
 

@@ -281,7 +281,9 @@ async def test_no_mutation_of_a_genuine_pack_verifies(service, store, tmp_path: 
     ]  # fmt: skip
     tried, refused, context_ok = 0, 0, 0
     false_accepts = []
-    started = time.monotonic()
+    # CPU time of this process: the budget holds verification to its cost, whatever else
+    # the machine is running.
+    started = time.process_time()
     for make, count in kinds:
         for _ in range(count):
             label, members, target = make()
@@ -316,10 +318,10 @@ async def test_no_mutation_of_a_genuine_pack_verifies(service, store, tmp_path: 
             false_accepts.append(f"raw flip at {at}")
     assert not false_accepts, false_accepts
     assert tried >= 700
-    assert time.monotonic() - started < 40
-    took = time.monotonic() - started
+    took = time.process_time() - started
+    assert took < 40
     print(f"\nfuzz: {tried} mutated packs, {refused} refused, {context_ok} re-hashed context"
-          f" accepted as unverified, 0 false accepts in {took:.1f} s")  # fmt: skip
+          f" accepted as unverified, 0 false accepts in {took:.1f} s of CPU")  # fmt: skip
 
 
 def _lenient_members(pack: bytes) -> Members | None:

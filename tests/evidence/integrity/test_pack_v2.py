@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -458,16 +459,23 @@ async def test_a_zip_bomb_ends_with_a_clear_error_in_bounded_memory(scenario, tm
         assert len(bomb) < 1_000_000, (what, len(bomb))
         path = tmp_path / f"{what}.zip"
         path.write_bytes(bomb)
-        started = time.monotonic()
+        started = _child_cpu()  # CPU, not wall-clock time: the machine may be loaded
         run = subprocess.run([sys.executable, "-c", _MEASURE, str(path), str(tmp_path / "log.pub")],
-                             cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
         assert run.returncode == 0, run.stderr
         result = json.loads(run.stdout)
         assert not result["ok"] and expected in result["error"], (what, result)
         assert result["growth_kib"] < 100 * 1024, (what, result)
+        took = _child_cpu() - started
         print(f"\nzip bomb {what}: {len(bomb)} bytes, max RSS growth {result['growth_kib']} KiB,"
-              f" {time.monotonic() - started:.2f} s: {result['error']}")  # fmt: skip
-        assert time.monotonic() - started < 20, what
+              f" {took:.2f} s of CPU: {result['error']}")  # fmt: skip
+        assert took < 20, what
+
+
+def _child_cpu() -> float:
+    """CPU seconds the finished child processes of this one have used."""
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 async def test_a_witness_state_proves_consistency_and_catches_a_rewrite(
@@ -570,3 +578,44 @@ async def test_a_whole_log_pack_deflated_or_stored_reads_with_unzip_and_zipfile_
         assert unzip.returncode == 0, unzip.stdout + unzip.stderr
     report = verify_pack(out, line)
     assert report.ok, report.error
+
+
+async def test_worker_processes_render_the_same_whole_log_pack(
+    scenario, database, tmp_path, monkeypatch
+):
+    """A large whole-log pack is rendered by one worker process per core, window by window:
+    the members are the bytes one process writes, and the pack verifies."""
+    c, _, _ = scenario
+    line, _ = await _keys(c)
+    settings = c.app.state.settings
+    packs = {}
+    for name, parallel_min in (("one", 10**9), ("workers", 1)):
+        out = tmp_path / f"{name}.zip"
+        with monkeypatch.context() as m:
+            m.setattr(pack_module, "BATCH", 7)  # many windows, several in flight
+            await export_file(database.url, out, settings.checkpoint_key_path,
+                              origin=settings.log_origin, parallel_min=parallel_min)  # fmt: skip
+        report = verify_pack(out, line)
+        assert report.ok and report.complete, report.error
+        packs[name] = _members(out.read_bytes())
+    one, workers = packs["one"], packs["workers"]
+    for name in ("events.jsonl", "proofs.jsonl", "checkpoint.txt", "report.html"):
+        assert workers[name] == one[name], name
+    files = [json.loads(m["manifest.json"])["files"] for m in (one, workers)]
+    assert files[0] == files[1]
+
+
+async def test_worker_processes_refuse_an_edited_row(service, store, database, tmp_path):
+    """The leaves the workers send back must rebuild the signed root, or nothing is written."""
+    a, _, _, _ = await decisions(store)
+    await register_system(store, owner="zed", name="Later")
+    async with service("evidence") as c:
+        assert (await c.post("/v1/checkpoints", headers=AUDITOR)).status_code == 201
+        position = await database_position(database, "SystemRegistered")
+        await _edit_one_row(database.admin_url, position, {"system_id": a, "name": "forged"})
+        out = tmp_path / "pack.zip"
+        settings = c.app.state.settings
+        with pytest.raises(PackRefused, match="do not rebuild the root"):
+            await export_file(database.url, out, settings.checkpoint_key_path,
+                              origin=settings.log_origin, parallel_min=1)  # fmt: skip
+        assert not out.exists() and not (tmp_path / "pack.zip.part").exists()

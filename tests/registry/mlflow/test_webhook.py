@@ -35,6 +35,15 @@ def created(name, version="1", at=None, secret=SECRET, **tags):
 HOOK = "/v1/integrations/mlflow/webhook"
 
 
+async def claiming(c, name):
+    """A system claiming the MLflow model `name`, once the claim is in the read model the
+    webhook looks it up in (its own wait for a just-registered claim is short)."""
+    s = await register(c, mlflow_model_names=[name])
+    r = await c.get(f"/v1/systems?min_position={s['aims_position']}&limit=1", headers=VIEWER)
+    assert r.status_code == 200, r.text
+    return s
+
+
 @pytest.fixture
 def fraud():
     """A registered-model name no other test claims."""
@@ -52,8 +61,7 @@ def test_signatures_match_the_ones_mlflow_computes():
 
 async def test_a_model_version_is_attached_to_the_system_claiming_its_name(registry, fraud):
     c = registry
-    s = await register(c, mlflow_model_names=[fraud])
-    await c.get(f"/v1/systems?min_position={s['aims_position']}", headers=VIEWER)
+    s = await claiming(c, fraud)
     body, headers = created(fraud, sha256="ab" * 32)
     r = await c.post(HOOK, content=body, headers=headers)
     assert r.status_code == 200 and r.json()["status"] == "recorded", r.text
@@ -66,7 +74,7 @@ async def test_a_model_version_is_attached_to_the_system_claiming_its_name(regis
 
 async def test_a_redelivery_writes_no_second_event(registry, fraud):
     c = registry
-    s = await register(c, mlflow_model_names=[fraud])
+    s = await claiming(c, fraud)
     body, headers = created(fraud)
     await c.post(HOOK, content=body, headers=headers)
     tag_body, tag_headers = delivery("model_version_tag", "set", {
@@ -89,7 +97,7 @@ async def test_a_redelivery_writes_no_second_event(registry, fraud):
 
 async def test_an_alias_is_recorded_on_the_version(registry, fraud):
     c = registry
-    s = await register(c, mlflow_model_names=[fraud])
+    s = await claiming(c, fraud)
     body, headers = created(fraud)
     await c.post(HOOK, content=body, headers=headers)
     body, headers = delivery(
@@ -130,7 +138,7 @@ async def test_an_unclaimed_model_or_other_events_are_accepted_and_ignored(regis
 
 async def test_a_signed_delivery_that_is_not_mlflow_shaped_is_422(registry, fraud):
     c = registry
-    await register(c, mlflow_model_names=[fraud])
+    await claiming(c, fraud)
     body, headers = delivery("model_version", "created", {"name": fraud})
     assert (await c.post(HOOK, content=body, headers=headers)).status_code == 422
     ts, did = str(int(time.time())), "d-2"

@@ -12,7 +12,8 @@ AUDITOR = auth("test-auditor", "auditor")
 
 
 def get(stack: Any, path: str, **params: Any) -> Any:
-    r = httpx.get(stack.url("risk") + path, headers=AUDITOR, params={"limit": 500, **params})
+    r = httpx.get(stack.url("risk") + path, headers=AUDITOR, params={"limit": 500, **params},
+                  timeout=30)  # fmt: skip
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -21,6 +22,7 @@ def test_the_demo_seeds_the_management_records(stack):
     done = stack.aims("demo", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     position = int(" ".join(done.stdout.split()).rsplit("log position ", 1)[1].split(")")[0])
+    stack.caught_up(position)  # the lists and the console's page read the read models
     policies = get(stack, "/v1/policies", min_position=position)["items"]
     assert [(p["in_force_version"], p["review_due"]) for p in policies] == [(1, False)]
     assert policies[0]["approved_by"] != policies[0]["author"]
@@ -43,7 +45,7 @@ def test_the_demo_seeds_the_management_records(stack):
     assert scope["in_force_version"] == 1 and len(scope["in_force"]["system_ids"]) == 11
     stack.start_console()
     page = httpx.get(stack.url("console") + "/management",
-                     cookies={"aims_token": token("vic", "viewer")})  # fmt: skip
+                     cookies={"aims_token": token("vic", "viewer")}, timeout=30)  # fmt: skip
     assert page.status_code == 200, page.text
     for shown in ("AI policy", "Fair credit decisions", "Hosted LLM provider", "Loan applicants",
                   "Credit scoring model", "human-oversight", "missed"):  # fmt: skip

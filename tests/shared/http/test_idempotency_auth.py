@@ -47,7 +47,9 @@ async def test_an_anonymous_request_with_a_key_and_a_huge_body_gets_401_at_once(
         status, headers, reads = await call(app_of(c), [])
         assert status == 401 and headers[b"www-authenticate"] == b"Bearer"
         assert reads == 0, "nothing of the body was read or spooled"
-        assert time.perf_counter() - started < 1.0
+        # `reads == 0` proves the body was never read; the budget, generous for a loaded
+        # machine, only catches a refusal that waited for something first.
+        assert time.perf_counter() - started < 10
         assert await claim_rows(c) == 0
         assert await c.app.state.pool.fetchval("SELECT count(*) FROM events") == events
 

@@ -125,8 +125,9 @@ async def test_a_live_runner_is_woken_by_notify_well_before_its_poll_interval(
         await seed(store, 1)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        assert await runner.wait_for(await store.head_position(), 10)
-        assert loop.time() - t0 < 5  # NOTIFY, not the 30 s poll
+        assert await runner.wait_for(await store.head_position(), 20)
+        # NOTIFY, not the 30 s poll (half of it: slack for a loaded machine, still not a poll)
+        assert loop.time() - t0 < 15
     finally:
         await runner.stop()
         await runner.notifier.stop()

@@ -21,6 +21,7 @@ from services.registry.gate.domain.policy import (
     GatePolicy,
     PolicyError,
     Requirement,
+    fact_kinds,
     load_policy,
     parse_policy,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "SystemView",
     "changed_streams",
     "evaluate",
+    "fact_kinds",
     "load_policy",
     "mode_for",
     "parse_policy",

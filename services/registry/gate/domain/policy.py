@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from services.registry.gate.domain.rules import RULES
+from services.registry.gate.domain.rules import KINDS, RULES
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy.yaml"
 STAGES = (
@@ -47,6 +48,16 @@ class GatePolicy:
     def gate(self, to: str) -> tuple[Requirement, ...]:
         """The requirements of entering stage `to`."""
         return self.gates.get(to, ())
+
+    @cached_property
+    def deployment_kinds(self) -> frozenset[str]:
+        """The fact kinds the deployment gate's rules read (asked on every decision)."""
+        return fact_kinds(self.deployment_gate)
+
+
+def fact_kinds(requirements: tuple[Requirement, ...]) -> frozenset[str]:
+    """The fact kinds the rules of `requirements` read."""
+    return frozenset().union(*(KINDS.get(r.rule, frozenset()) for r in requirements))
 
 
 def load_policy(path: Path | None = None) -> GatePolicy:

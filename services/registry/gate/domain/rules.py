@@ -349,3 +349,18 @@ RULES: dict[str, Rule] = {
     "training_data_documented": training_data_documented,
     "overseers_competent": overseers_competent,
 }
+
+# The fact kinds each rule reads (`GateFacts.of`): a decision loads only those its policy's
+# rules need, so a policy without `overseers_competent` never loads the organisation's
+# training records and AI roles. A test holds every rule to its entry.
+KINDS: dict[str, frozenset[str]] = {
+    "risk_identified": frozenset({"risk"}),
+    "risks_accepted": frozenset({"criteria", "risk", "acceptance"}),
+    "impact_assessment_approved": frozenset({"impact"}),
+    "control_evidence": frozenset({"soa", "evidence"}),
+    "oversight_assigned": frozenset({"oversight"}),
+    "breaches_reviewed": frozenset({"breach"}),
+    "no_open_serious_incident": frozenset({"incident"}),
+    "training_data_documented": frozenset({"dataset"}),
+    "overseers_competent": frozenset({"oversight", "airole", "training"}),
+}  # the other rules read the system alone

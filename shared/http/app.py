@@ -124,13 +124,13 @@ async def _start(
     app.state.jwt_key = load_key(settings)
     url, timeout = settings.database_url, settings.db_timeout
     name = f"aims-{service}"
-    # The request pools skip asyncpg's session reset on release (see db.create_pool); the
-    # runner's pool keeps it: its connections hold the projections' session locks.
-    pool = await db.create_pool(url, size=settings.db_pool_size, timeout=timeout, name=name,
-                                reset_sessions=False)  # fmt: skip
+    # The pools keep asyncpg's session reset on release: the checkpoint signer and the
+    # leader loops take session-level advisory locks on pool connections, and a lock whose
+    # unlock was cut off (a timeout, a failover) must not stay with an idle connection.
+    pool = await db.create_pool(url, size=settings.db_pool_size, timeout=timeout, name=name)
     read_pool = (
         await db.create_pool(settings.database_read_url, size=settings.db_pool_size,
-                             timeout=timeout, name=name, reset_sessions=False)
+                             timeout=timeout, name=name)
         if settings.database_read_url else pool
     )  # fmt: skip
     store = EventStore(pool, categories=categories)

@@ -106,12 +106,11 @@ async def create_pool(
     own `timeout` (see shared/platform/multihost.py).
 
     `reset_sessions=False` spares the round trip asyncpg spends on every release to reset
-    the session (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`): nearly half
-    of a point read's time. asyncpg still rolls back a transaction left open and drops the
-    connection on a failed release. It suits pools whose users leave no session state
-    behind, as the services' request pools: requests set nothing but `SET LOCAL` and
-    transaction-scoped locks, LISTEN has a connection of its own, no cursor is held
-    across transactions, and the leader loops release their session locks themselves.
+    the session (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`). asyncpg still
+    rolls back a transaction left open and drops the connection on a failed release. Only for
+    pools whose users can never leave session state behind: the services' pools keep the
+    reset, since session-level advisory locks are taken on their connections and an unlock
+    cut off by a timeout or a failover would otherwise stay with an idle connection.
     """
     url = plain_url(url)
     if len(multihost.hosts(url)) > 1:

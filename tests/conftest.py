@@ -15,6 +15,8 @@ from shared.platform import db
 from tests.support import pg
 from tests.support.apps import running, settings_for
 
+pytest_plugins = ["tests.support.watchdog"]
+
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pg.Server]:

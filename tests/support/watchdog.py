@@ -33,7 +33,7 @@ def _await_chain(task: asyncio.Task[Any]) -> list[str]:
 
 
 def _tasks() -> list[asyncio.Task[Any]]:
-    registry = getattr(asyncio.tasks, "_all_tasks", None) or getattr(
+    registry: Any = getattr(asyncio.tasks, "_all_tasks", None) or getattr(
         asyncio.tasks, "_scheduled_tasks", ()
     )
     for _ in range(5):

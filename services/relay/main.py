@@ -74,7 +74,7 @@ async def run(settings: Settings, relay: RelaySettings) -> None:
     finally:
         await sender.close()
         await notifier.stop()
-        await pool.close()
+        await db.close_pool(pool)
 
 
 def main(settings: Settings) -> None:

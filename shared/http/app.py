@@ -154,7 +154,7 @@ async def _stop(app: FastAPI) -> None:
     c = core(app)
     await c.runner.stop()
     await c.notifier.stop()
-    await asyncio.gather(*(p.close() for p in c.pools), return_exceptions=True)
+    await asyncio.gather(*(db.close_pool(p) for p in c.pools), return_exceptions=True)
 
 
 _PROBLEM_SCHEMA = {

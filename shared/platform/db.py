@@ -131,6 +131,15 @@ async def create_pool(
     return pool
 
 
+async def close_pool(pool: asyncpg.Pool, grace: float = 10.0) -> None:
+    """Close `pool` gracefully; connections still in use after `grace` seconds are cut, so a
+    stuck holder cannot keep a stopping service from exiting."""
+    try:
+        await asyncio.wait_for(pool.close(), grace)
+    except Exception:  # the timeout, or a connection that failed to close
+        pool.terminate()
+
+
 def _alembic_config(url: str) -> Config:
 
     cfg = Config()

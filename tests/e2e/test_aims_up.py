@@ -106,7 +106,9 @@ def test_aims_up_keeps_data_across_restarts_and_refuses_a_busy_port(tmp_path):
                 kept = int(r.headers["aims-position"])
             else:
                 # a second `aims up` on the same ports says why it cannot start
-                busy = subprocess.run([*aims, "up"], env=env, capture_output=True, text=True)
+                busy = subprocess.run(
+                    [*aims, "up"], env=env, capture_output=True, text=True, timeout=120
+                )
                 assert busy.returncode != 0 and "port in use" in busy.stderr
                 # The restarted registry folds the log again: read at the write's position.
                 listed = read_at(f"{base}/v1/systems", kept, h)

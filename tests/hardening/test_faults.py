@@ -13,6 +13,7 @@ import pytest
 from shared.platform import db, embedded
 from tests.support.apps import auth
 from tests.support.procs import free_port, read_at, spawn, wait_for
+from tests.support.procs import stop as stop_process
 
 OWNER = auth("alice", "system_owner")
 
@@ -67,8 +68,7 @@ async def test_a_killed_service_loses_no_acknowledged_write_and_its_projections_
     finally:
         stop.set()
         await load
-        proc.terminate()
-        proc.wait()
+        stop_process(proc)
     assert 500 not in statuses
     pool = await db.create_pool(database.url, size=2)
     try:
@@ -86,8 +86,7 @@ async def test_a_killed_service_loses_no_acknowledged_write_and_its_projections_
             assert r.status_code == 200, r.text
             assert await pool.fetchval("SELECT count(*) FROM registry_system") == len(logged)
         finally:
-            proc.terminate()
-            proc.wait()
+            stop_process(proc)
     finally:
         await pool.close()
     assert kills == 3 and len(acked) >= 120
@@ -126,8 +125,7 @@ async def test_a_database_outage_gets_503s_then_service_resumes_on_its_own(tmp_p
     finally:
         stop.set()
         await load
-        proc.terminate()
-        proc.wait()
+        stop_process(proc)
     from collections import Counter
 
     assert 500 not in statuses and set(statuses) <= {0, 201, 503}, Counter(statuses)

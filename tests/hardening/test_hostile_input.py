@@ -12,7 +12,7 @@ import pytest
 
 from tests.support import pg
 from tests.support.apps import token
-from tests.support.procs import free_port, spawn
+from tests.support.procs import free_port, spawn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 ST = str(Path(sys.executable).parent / "st")
@@ -39,8 +39,7 @@ async def schemathesis_run(name: str, pg_server: pg.Server, tmp_path: Path) -> s
             capture_output=True, text=True, timeout=900, cwd=tmp_path,
         )  # fmt: skip
     finally:
-        proc.terminate()
-        proc.wait()
+        stop(proc)
         await pg.drop_database(pg_server, database)
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
     return done.stdout

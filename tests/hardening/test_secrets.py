@@ -8,7 +8,7 @@ import uuid
 import httpx
 
 from tests.support.apps import token
-from tests.support.procs import free_port, spawn
+from tests.support.procs import free_port, spawn, stop
 
 
 def test_tokens_webhook_secrets_and_uploads_never_appear_in_logs(database, tmp_path):
@@ -38,9 +38,7 @@ def test_tokens_webhook_secrets_and_uploads_never_appear_in_logs(database, tmp_p
         cp = httpx.post(f"{ev}/v1/checkpoints", headers=h)
         assert cp.status_code in (200, 201), cp.text
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait()
+        stop(*procs)
     logs = "".join(f.read_text(errors="replace") for f in tmp_path.glob("*.log"))
     assert "request" in logs  # the logs were captured at all
     for leaked in (tok, tok.split(".")[2], secret, marker):

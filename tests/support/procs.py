@@ -54,6 +54,21 @@ def spawn(
     return proc
 
 
+def stop(*procs: subprocess.Popen[bytes] | subprocess.Popen[str], grace: float = 20) -> None:
+    """SIGTERM, then SIGKILL whatever has not exited within `grace` seconds: a test's
+    clean-up never waits on a process for ever."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=1).status_code == 200

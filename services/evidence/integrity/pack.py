@@ -792,4 +792,4 @@ async def export_file(
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-        await pool.close()
+        await db.close_pool(pool)

@@ -18,7 +18,7 @@ from shared.platform import db
 from tests.support import pg
 from tests.support.apps import auth
 from tests.support.forgery import rewrite
-from tests.support.procs import free_port, spawn
+from tests.support.procs import free_port, spawn, stop
 
 WITNESS = "witness.test/w1"
 AIMS = str(Path(sys.executable).parent / "aims")
@@ -89,8 +89,7 @@ async def test_a_witness_cosigns_growth_and_detects_a_rewrite_even_with_the_sign
         assert caught.returncode == 1
         assert "inconsistent history" in caught.stderr and f"size {size} root" in caught.stderr
     finally:
-        proc.terminate()
-        proc.wait()
+        stop(proc)
         await pg.drop_database(pg_server, database)
 
 
@@ -120,8 +119,6 @@ async def test_a_witness_refuses_a_rollback_and_a_foreign_key(pg_server, tmp_pat
         foreign = run_witness(bases[0], other, tmp_path / "fresh")
         assert foreign.returncode != 0
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait()
+        stop(*procs)
         await pg.drop_database(pg_server, big)
         await pg.drop_database(pg_server, small)

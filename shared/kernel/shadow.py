@@ -42,29 +42,41 @@ async def prepare(
 async def index(conn: asyncpg.Connection, tables: Sequence[str]) -> None:
     """Add the deferred keys and indexes: one sort per index beats updating it row by row."""
     for t in tables:
-        await _copy_constraints(conn, t)
-        await _copy_indexes(conn, t)
+        for statement in await key_statements(conn, t) + await index_statements(conn, t):
+            await conn.execute(statement)
 
 
-async def _copy_indexes(conn: asyncpg.Connection, table: str) -> None:
+async def index_statements(conn: asyncpg.Connection, table: str) -> list[str]:
+    """The statements creating the copy's indexes other than its keys (each may run in a
+    session of its own, at the same time as the others)."""
     live, copy = f"public.{_q(table)}", f"{SHADOW}.{_q(table)}"
-    for (definition,) in await conn.fetch(
+    rows = await conn.fetch(
         "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = $1::regclass"
         " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
         " ORDER BY 1", live,
-    ):  # fmt: skip
-        await conn.execute(definition.replace(f" ON {live} ", f" ON {copy} ", 1))
+    )  # fmt: skip
+    return [definition.replace(f" ON {live} ", f" ON {copy} ", 1) for (definition,) in rows]
+
+
+async def key_statements(conn: asyncpg.Connection, table: str) -> list[str]:
+    """The statements adding the copy's keys (primary, unique, exclusion) under the live
+    names, so names stay stable across swaps; they lock the copy, so run them in order."""
+    live, copy = f"public.{_q(table)}", f"{SHADOW}.{_q(table)}"
+    rows = await conn.fetch(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname", live,
+    )  # fmt: skip
+    return [f"ALTER TABLE {copy} ADD CONSTRAINT {_q(n)} {d}" for n, d in rows]
+
+
+async def _copy_indexes(conn: asyncpg.Connection, table: str) -> None:
+    for statement in await index_statements(conn, table):
+        await conn.execute(statement)
 
 
 async def _copy_constraints(conn: asyncpg.Connection, table: str) -> None:
-    """Keys (primary, unique, exclusion) under the live names, so names stay stable across
-    swaps."""
-    live, copy = f"public.{_q(table)}", f"{SHADOW}.{_q(table)}"
-    for name, definition in await conn.fetch(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname", live,
-    ):  # fmt: skip
-        await conn.execute(f"ALTER TABLE {copy} ADD CONSTRAINT {_q(name)} {definition}")
+    for statement in await key_statements(conn, table):
+        await conn.execute(statement)
 
 
 async def _copy_table(conn: asyncpg.Connection, table: str, *, keys: bool) -> None:
@@ -87,7 +99,12 @@ async def _copy_table(conn: asyncpg.Connection, table: str, *, keys: bool) -> No
 async def analyze(conn: asyncpg.Connection, tables: Sequence[str]) -> None:
     """Planner statistics for the copies, so the first queries after the swap plan well."""
     for t in tables:
-        await conn.execute(f"ANALYZE {SHADOW}.{_q(t)}")
+        await conn.execute(analyze_statement(t))
+
+
+def analyze_statement(table: str) -> str:
+    """The statement gathering planner statistics for a copy."""
+    return f"ANALYZE {SHADOW}.{_q(table)}"
 
 
 async def lock_checkpoints(conn: asyncpg.Connection, names: Sequence[str]) -> None:

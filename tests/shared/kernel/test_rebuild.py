@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import ClassVar
 
 import asyncpg
@@ -188,3 +191,25 @@ def test_groups_keep_a_service_together_and_fill_the_lightest_group():
         assert all(
             q.name.split(".")[0] not in services for other in parts if other is not g for q in other
         )
+
+
+async def test_a_folds_commits_do_not_wait_for_the_disk_while_the_swaps_do(database):
+    fold = await connect(database.admin_url, "aims_shadow, public", durable=False)
+    swap = await connect(database.admin_url)
+    try:
+        assert await fold.fetchval("SHOW synchronous_commit") == "off"
+        assert await swap.fetchval("SHOW synchronous_commit") == "on"
+    finally:
+        await asyncio.gather(fold.close(), swap.close())
+
+
+def test_a_worker_collects_cycles_less_often_and_never_walks_the_imported_objects():
+    code = (
+        "import gc; from shared.kernel.rebuild import GC_THRESHOLD, _collect_less;"
+        " _collect_less(); print(gc.get_threshold()[0] == GC_THRESHOLD, gc.get_freeze_count() > 0)"
+    )
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr

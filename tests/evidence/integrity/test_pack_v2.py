@@ -3,6 +3,7 @@ checkpoint, refusal to export an altered log, zip hygiene, witness consistency."
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -619,3 +620,39 @@ async def test_worker_processes_refuse_an_edited_row(service, store, database, t
             await export_file(database.url, out, settings.checkpoint_key_path,
                               origin=settings.log_origin, parallel_min=1)  # fmt: skip
         assert not out.exists() and not (tmp_path / "pack.zip.part").exists()
+
+
+async def test_worker_windows_leave_no_files_and_a_stopped_export_removes_them(
+    scenario, database, monkeypatch
+):
+    """Workers hand their lines over in files of a private directory: each is removed once
+    read, and the directory goes when an export stops early too (a client gone)."""
+    from services.evidence.integrity import pack_workers
+
+    made: list[str] = []
+    real = pack_workers._directory
+
+    def directory() -> str:
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(pack_workers, "_directory", directory)
+    monkeypatch.setattr(pack_module, "BATCH", 3)
+    conn = await asyncpg.connect(database.url)
+    try:
+        head = await conn.fetchval("SELECT max(position) FROM events")
+    finally:
+        await conn.close()
+    windows = [w async for w in pack_workers.rendered(database.url, 0, head, set(), count=2)]
+    assert sum(len(w.leaves) for w in windows) == head
+    stopped = pack_workers.rendered(database.url, 0, head, set(), count=2)
+    assert (await anext(stopped)).events  # the first window, then the consumer goes away
+    await stopped.aclose()
+    deadline = time.monotonic() + 60  # the workers stop, then the directory goes
+    while _left(made) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert len(made) == 2 and not _left(made)
+
+
+def _left(directories: list[str]) -> list[str]:
+    return [d for d in directories if os.path.exists(d)]

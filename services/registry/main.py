@@ -10,6 +10,7 @@ from services.registry.datasets import api as datasets
 from services.registry.dossier import api as dossier
 from services.registry.gate import api as gate
 from services.registry.gate.domain import GateConfig, load_policy
+from services.registry.gate.queries import close_decision_pool, open_decision_pool
 from services.registry.mlflow import api as mlflow
 from services.registry.operation import api as operation
 from services.registry.operation.sweeper import start_operation, stop_operation
@@ -30,8 +31,8 @@ def create(settings: Settings | None = None) -> FastAPI:
     app = create_app(
         "registry",
         routers=[
+            gate.router,  # first: routes are matched in order and decisions are the hot path
             systems.router,
-            gate.router,
             gate_policy.router,
             operation.router,
             responsibilities.router,
@@ -42,8 +43,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         access=ACCESS,
         categories=CATEGORIES["registry"],
         projections=projections(policy),
-        on_start=[start_operation],
-        on_stop=[stop_operation],
+        on_start=[start_operation, open_decision_pool],
+        on_stop=[stop_operation, close_decision_pool],
         description="AI system inventory, lifecycle, model versions, the deployment gate, and"
         " systems in operation: human oversight, monitoring, observations and breaches;"
         " responsibilities, datasets and the Annex IV technical documentation.",

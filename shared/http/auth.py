@@ -163,7 +163,7 @@ def bearer(request: Request) -> str:
 
 def authenticate(request: Request) -> Actor:
     """The caller of this request (cached on the request; see `authenticate_async`)."""
-    actor = getattr(request.state, "actor", None)
+    actor = _cached_actor(request)
     if actor is None:
         if _oidc(request.app) is not None:  # access_control verified it already on every route
             raise AuthError(401, "not authenticated")
@@ -174,7 +174,7 @@ def authenticate(request: Request) -> Actor:
 
 async def authenticate_async(request: Request) -> Actor:
     """The caller of this request, from the OIDC provider's keys when one is configured."""
-    cached: Actor | None = getattr(request.state, "actor", None)
+    cached = _cached_actor(request)
     if cached is not None:
         return cached
     if _oidc(request.app) is None:
@@ -182,6 +182,16 @@ async def authenticate_async(request: Request) -> Actor:
     actor, request.state.actor_name = await verify_token(request.app, bearer(request))
     request.state.actor = actor
     return actor
+
+
+def _cached_actor(request: Request) -> Actor | None:
+    """The actor already found for this request, if any.
+
+    Read from the request's state dict directly: `getattr(request.state, ..., None)` raises
+    and catches an AttributeError on every request that has none yet (measurable per call).
+    """
+    found: Actor | None = request.scope.get("state", {}).get("actor")
+    return found
 
 
 async def verify_token(app: Starlette, token: str) -> tuple[Actor, str | None]:
@@ -198,8 +208,9 @@ async def verify_token(app: Starlette, token: str) -> tuple[Actor, str | None]:
 def _oidc(app: Starlette) -> oidc.OidcVerifier | None:
     """The app's OIDC verifier (built on first use, one per app), or None without OIDC."""
     state = app.state
-    verifier: oidc.OidcVerifier | None = getattr(state, "oidc", None)
-    settings: Settings | None = getattr(state, "settings", None)
+    known = state._state  # not getattr(): a missing name would raise on every request
+    verifier: oidc.OidcVerifier | None = known.get("oidc")
+    settings: Settings | None = known.get("settings")
     if verifier is None and settings is not None and settings.oidc_issuer:
         verifier = state.oidc = oidc.OidcVerifier.from_settings(settings, ANY_ROLE)
     return verifier

@@ -23,13 +23,15 @@ _ETAG = re.compile(r'^(?:W/)?"?v?(\d+)"?$')
 
 async def request_context(request: Request) -> RequestContext:
     """The authenticated actor and ids of this request."""
-    state = request.state
+    # The middleware's values, read from the dict: getattr(request.state, name, None) raises
+    # and catches an AttributeError for every name a request lacks.
+    state = request.scope.get("state", {})
     return RequestContext(
         actor=authenticate(request),
         service=request.app.state.service,
-        request_id=getattr(state, "request_id", None) or "",
-        correlation_id=getattr(state, "correlation_id", None),
-        idempotency_key=getattr(state, "idempotency_key", None),
+        request_id=state.get("request_id") or "",
+        correlation_id=state.get("correlation_id"),
+        idempotency_key=state.get("idempotency_key"),
         sod_policy=request.app.state.sod.reference(),
     )
 

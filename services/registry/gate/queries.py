@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Sequence
 from uuid import UUID
 
 import asyncpg
+from starlette.applications import Starlette
 
 from services.registry.gate.domain import Fact, GateFacts, SystemView
 from services.registry.gate.handlers import DecisionRead
 from services.registry.gate.projections import NAME
 from services.registry.systems.domain import AISystem
 from shared.domain.aggregate import stream_id
+from shared.http.state import settings
 from shared.kernel.eventstore import EventStore, StoredEvent
+from shared.platform import db
 
 # The projection's checkpoint is read in the same statement (one snapshot), so the
 # position recorded in a decision's basis is exactly what the facts reflect.
@@ -36,13 +40,14 @@ async def load_facts(pool: asyncpg.Pool, system_id: UUID) -> tuple[list[Fact], i
 # A decision's whole read in one statement, so one round trip and one snapshot: the
 # system's stream (part 1), its facts and the organisation-wide ones of the kinds the
 # policy reads (2; NULL: all), the facts' checkpoint (3) and the gate policy's stream
-# version (4). The parts share one row shape.
+# version (4). The parts share one row shape. The kinds go as one comma-separated text:
+# asyncpg encodes a text[] parameter element by element, a measurable part of a decision.
 _DECISION = (
     "SELECT 1 AS part, position, id, stream_id, version, type, schema_version, data, metadata,"
     " recorded_at, hash, NULL::text AS key, NULL::text AS kind FROM events WHERE stream_id = $1"
     " UNION ALL SELECT 2, NULL, NULL, stream_id, version, NULL, NULL, data::json, NULL, NULL, NULL,"
     " key, kind FROM registry_gate_fact WHERE (system_id = $2 OR system_id IS NULL)"
-    " AND ($5::text[] IS NULL OR kind = ANY($5::text[]))"
+    " AND ($5::text IS NULL OR kind = ANY(string_to_array($5::text, ',')))"
     " UNION ALL SELECT 3, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
     " NULL FROM projection_checkpoint WHERE name = $3"
     " UNION ALL SELECT 4, NULL, NULL, NULL, max(version), NULL, NULL, NULL, NULL, NULL, NULL,"
@@ -64,12 +69,22 @@ def _decision_read(system_id: UUID, rows: list[asyncpg.Record], model_version: s
     return DecisionRead(GateFacts(system, facts, position, model_version), policy)
 
 
+@functools.lru_cache(maxsize=64)
+def _kinds_text(kinds: frozenset[str]) -> str | None:
+    """The kinds as the read's parameter; None (every kind) should one hold a comma."""
+    return None if any("," in k for k in kinds) else ",".join(sorted(kinds))
+
+
 class ProjectedFacts:
     """The gate's facts port: systems from their streams, other services' facts projected."""
 
-    def __init__(self, pool: asyncpg.Pool, store: EventStore, policy_stream: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, store: EventStore, policy_stream: str,
+        decision_pool: asyncpg.Pool | None = None,
+    ) -> None:  # fmt: skip
         self.pool, self.store = pool, store  # pool: projection reads (maybe a replica)
         self.policy_stream = policy_stream
+        self.decision_pool = decision_pool or pool  # the decisions' read, on the primary
 
     async def for_decision(
         self, system_id: UUID, model_version: str, kinds: frozenset[str] | None = None
@@ -83,8 +98,10 @@ class ProjectedFacts:
             )
             return DecisionRead(facts, policy or None)
         stream = stream_id("system", system_id)
-        wanted = None if kinds is None else sorted(kinds)
-        rows = await self.pool.fetch(_DECISION, stream, system_id, NAME, self.policy_stream, wanted)
+        wanted = None if kinds is None else _kinds_text(kinds)
+        rows = await self.decision_pool.fetch(
+            _DECISION, stream, system_id, NAME, self.policy_stream, wanted
+        )
         return _decision_read(system_id, rows, model_version)
 
     async def of_system(
@@ -108,3 +125,35 @@ class ProjectedFacts:
     async def logged_versions(self, streams: Sequence[str]) -> dict[str, int]:
         """The version each stream has in the log itself (absent streams are 0)."""
         return await self.store.stream_versions(streams)
+
+
+# The decisions' read is one SELECT outside any transaction: it can leave no session state
+# behind, so its connections skip the reset round trip the service pools spend on every
+# release (a round trip and a write to the socket per decision). Only for that statement.
+DECISION_POOL = "gate_decision_pool"
+
+
+async def open_decision_pool(app: Starlette) -> None:
+    """The pool of the decisions' read (lazily connecting, no session reset on release)."""
+    cfg = settings(app)
+    if not cfg.database_url:  # the app refuses to start without one
+        return
+    # Half the service pool's size: the read is one short statement, and every worker of
+    # every service shares the server's connection limit.
+    setattr(app.state, DECISION_POOL, await db.create_pool(
+        cfg.database_url, size=max(2, cfg.db_pool_size // 2), timeout=cfg.db_timeout,
+        name="aims-registry", reset_sessions=False,
+    ))  # fmt: skip
+
+
+async def close_decision_pool(app: Starlette) -> None:
+    """Close the decisions' pool (connections still out after the grace period are cut)."""
+    pool: asyncpg.Pool | None = app.state._state.pop(DECISION_POOL, None)
+    if pool is not None:
+        await db.close_pool(pool)
+
+
+def decision_pool(app: Starlette) -> asyncpg.Pool | None:
+    """The decisions' pool of a started app (None before start)."""
+    found: asyncpg.Pool | None = app.state._state.get(DECISION_POOL)
+    return found

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -16,6 +20,15 @@ from tests.support import pg
 from tests.support.apps import running, settings_for
 
 pytest_plugins = ["tests.support.watchdog"]
+
+# pgserver takes an inter-process lock (around starting and stopping a cluster) in the
+# runtime directory it finds when first imported; without XDG_RUNTIME_DIR that is
+# /tmp/runtime-<uid>, one lock for every test process of the machine, so one worker's
+# stuck start would stall the other. Each test process (the controller and every xdist
+# worker import this file) gets a runtime directory of its own; children inherit it.
+_RUNTIME = tempfile.mkdtemp(prefix="aims-tests-run-")  # 0700, as platformdirs requires
+os.environ["XDG_RUNTIME_DIR"] = _RUNTIME
+atexit.register(shutil.rmtree, _RUNTIME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

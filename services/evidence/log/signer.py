@@ -123,7 +123,9 @@ async def _sign_locked(
                        first_mismatch=report.first_mismatch)  # fmt: skip
     if report.head_position == 0:
         return None, False
-    if last and report.head_position == last.event_position:
+    if last and report.head_position == last.event_position == last.tree_size + 1:
+        # Nothing after the last checkpoint but its own event. Events appended between
+        # that checkpoint's audit and its append are not covered by it: sign again.
         return public(last.data, last.event_position), False
     cp = Checkpoint(keys.signer.name, report.head_position, report.root)
     event = LogCheckpointSigned(

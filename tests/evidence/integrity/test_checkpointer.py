@@ -45,7 +45,7 @@ async def test_events_appended_while_a_checkpoint_was_signed_get_the_next_one(
     await register_system(store, owner="a")
     keys_ = log_keys(tmp_path / "key.pem")
     ctx = RequestContext(actor=SYSTEM_ACTOR, service="evidence")
-    audit = signer.audit
+    audit = signer.audit  # type: ignore[attr-defined]
 
     async def audit_then_a_write(*args, **kwargs):
         report = await audit(*args, **kwargs)

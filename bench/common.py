@@ -155,12 +155,16 @@ class RssSampler:
     @contextlib.contextmanager
     def measure(self) -> Iterator[RssSampler]:
         proc = psutil.Process(os.getpid())
-        self.start = self.peak = proc.memory_info().rss
+        # The baseline counts the workers already running (such as a pack export's fork
+        # server, which outlives its export), as every sample below does: otherwise their
+        # whole memory would show as growth of whatever operation runs next.
+        workers = _workers(proc)
+        self.start = self.peak = proc.memory_info().rss + _rss(workers)
         self._stop.clear()
 
         def run() -> None:
-            workers: list[psutil.Process] = []
-            listed = 0.0
+            nonlocal workers
+            listed = time.monotonic()
             while not self._stop.wait(self.interval):
                 # Listing the workers reads every process of the machine: twice a second is
                 # enough for workers that live as long as the operation (and leaves the CPU

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.registry.gate import handlers
 from services.registry.gate.domain import DeploymentDecision
 from services.registry.gate.handlers import Gate
-from services.registry.gate.queries import ProjectedFacts, decision_pool
+from services.registry.gate.queries import ProjectedFacts, decision_pool, system_views
 from services.registry.gate.schemas import DecisionIn, DecisionOut, DeploymentIn
 from services.registry.policy.handlers import STREAM as POLICY_STREAM
 from services.registry.policy.handlers import follow, follow_version, last_followed
@@ -32,7 +32,10 @@ async def get_gate(request: Request) -> Gate:
 
 def _facts(request: Request) -> ProjectedFacts:
     state = registry_state(request.app)
-    return ProjectedFacts(state.read_pool, state.store, POLICY_STREAM, decision_pool(request.app))
+    return ProjectedFacts(
+        state.read_pool, state.store, POLICY_STREAM, decision_pool(request.app),
+        system_views(request.app),
+    )  # fmt: skip
 
 
 GateDep = Annotated[Gate, Depends(get_gate)]

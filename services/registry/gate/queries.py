@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import OrderedDict
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -38,13 +39,15 @@ async def load_facts(pool: asyncpg.Pool, system_id: UUID) -> tuple[list[Fact], i
 
 
 # A decision's whole read in one statement, so one round trip and one snapshot: the
-# system's stream (part 1), its facts and the organisation-wide ones of the kinds the
-# policy reads (2; NULL: all), the facts' checkpoint (3) and the gate policy's stream
-# version (4). The parts share one row shape. The kinds go as one comma-separated text:
-# asyncpg encodes a text[] parameter element by element, a measurable part of a decision.
+# system's stream after the version this process already knows (part 1; $6 = 0: all of
+# it), its facts and the organisation-wide ones of the kinds the policy reads (2; NULL:
+# all), the facts' checkpoint (3) and the gate policy's stream version (4). The parts share
+# one row shape. The kinds go as one comma-separated text: asyncpg encodes a text[]
+# parameter element by element, a measurable part of a decision.
 _DECISION = (
     "SELECT 1 AS part, position, id, stream_id, version, type, schema_version, data, metadata,"
     " recorded_at, hash, NULL::text AS key, NULL::text AS kind FROM events WHERE stream_id = $1"
+    " AND version > $6"
     " UNION ALL SELECT 2, NULL, NULL, stream_id, version, NULL, NULL, data::json, NULL, NULL, NULL,"
     " key, kind FROM registry_gate_fact WHERE (system_id = $2 OR system_id IS NULL)"
     " AND ($5::text IS NULL OR kind = ANY(string_to_array($5::text, ',')))"
@@ -56,17 +59,52 @@ _DECISION = (
 )
 
 
-def _decision_read(system_id: UUID, rows: list[asyncpg.Record], model_version: str) -> DecisionRead:
-    """The parts of the one-statement read as the gate's facts and the policy version."""
+def _decision_read(
+    system_id: UUID, rows: list[asyncpg.Record], model_version: str, known: SystemView | None
+) -> DecisionRead | None:
+    """The parts of the one-statement read as the gate's facts and the policy version;
+    None when the system changed after the `known` view (its stream must be read whole)."""
     events = [StoredEvent.from_row(r) for r in rows if r["part"] == 1]
     facts = [Fact(r["key"], r["kind"], r["stream_id"], r["version"], r["data"])
              for r in rows if r["part"] == 2]  # fmt: skip
     position = next((int(r["position"]) for r in rows if r["part"] == 3), 0)
     policy = next((r["version"] for r in rows if r["part"] == 4), None)
-    if not events:
+    if events and events[0].version != 1:
+        return None
+    system = AISystem.replay(system_id, events).view() if events else known
+    if system is None:
         return DecisionRead(None, policy)
-    system = AISystem.replay(system_id, events).view()
     return DecisionRead(GateFacts(system, facts, position, model_version), policy)
+
+
+# Views kept per process: enough for every system of a large inventory (a view is a few
+# hundred bytes), bounded so a caller naming many systems cannot grow the service.
+VIEWS_KEPT = 10_000
+
+
+class SystemViews:
+    """The gate's views of systems at the latest version this process has read, most
+    recently used kept. A view is the fold of its stream's events up to its version, and
+    events never change, so a read that finds no event after that version may use it."""
+
+    def __init__(self, size: int = VIEWS_KEPT) -> None:
+        self.size = size
+        self._views: OrderedDict[UUID, SystemView] = OrderedDict()
+
+    def get(self, system_id: UUID) -> SystemView | None:
+        view = self._views.get(system_id)
+        if view is not None:
+            self._views.move_to_end(system_id)
+        return view
+
+    def keep(self, view: SystemView) -> None:
+        """Keep `view` unless a later version of the system is kept already."""
+        kept = self._views.get(view.id)
+        if kept is None or kept.version < view.version:
+            self._views[view.id] = view
+        self._views.move_to_end(view.id)
+        while len(self._views) > self.size:
+            self._views.popitem(last=False)
 
 
 @functools.lru_cache(maxsize=64)
@@ -80,11 +118,12 @@ class ProjectedFacts:
 
     def __init__(
         self, pool: asyncpg.Pool, store: EventStore, policy_stream: str,
-        decision_pool: asyncpg.Pool | None = None,
+        decision_pool: asyncpg.Pool | None = None, views: SystemViews | None = None,
     ) -> None:  # fmt: skip
         self.pool, self.store = pool, store  # pool: projection reads (maybe a replica)
         self.policy_stream = policy_stream
         self.decision_pool = decision_pool or pool  # the decisions' read, on the primary
+        self.views = views or SystemViews(0)
 
     async def for_decision(
         self, system_id: UUID, model_version: str, kinds: frozenset[str] | None = None
@@ -97,12 +136,25 @@ class ProjectedFacts:
                 self.store.stream_version(self.policy_stream),
             )
             return DecisionRead(facts, policy or None)
-        stream = stream_id("system", system_id)
         wanted = None if kinds is None else _kinds_text(kinds)
+        known = self.views.get(system_id)
+        read = await self._decision(system_id, model_version, wanted, known)
+        if read is None:  # the system changed since the view this process knew
+            read = await self._decision(system_id, model_version, wanted, None)
+        if read is None:  # pragma: no cover - a read of the whole stream always answers
+            raise RuntimeError(f"the stream of system {system_id} does not start at version 1")
+        if read.facts is not None:
+            self.views.keep(read.facts.system)
+        return read
+
+    async def _decision(
+        self, system_id: UUID, model_version: str, kinds: str | None, known: SystemView | None
+    ) -> DecisionRead | None:
         rows = await self.decision_pool.fetch(
-            _DECISION, stream, system_id, NAME, self.policy_stream, wanted
-        )
-        return _decision_read(system_id, rows, model_version)
+            _DECISION, stream_id("system", system_id), system_id, NAME, self.policy_stream,
+            kinds, known.version if known else 0,
+        )  # fmt: skip
+        return _decision_read(system_id, rows, model_version, known)
 
     async def of_system(
         self, system_id: UUID, model_version: str | None = None
@@ -131,11 +183,14 @@ class ProjectedFacts:
 # behind, so its connections skip the reset round trip the service pools spend on every
 # release (a round trip and a write to the socket per decision). Only for that statement.
 DECISION_POOL = "gate_decision_pool"
+SYSTEM_VIEWS = "gate_system_views"
 
 
 async def open_decision_pool(app: Starlette) -> None:
-    """The pool of the decisions' read (lazily connecting, no session reset on release)."""
+    """The pool of the decisions' read (lazily connecting, no session reset on release) and
+    the process's views of systems."""
     cfg = settings(app)
+    setattr(app.state, SYSTEM_VIEWS, SystemViews())
     if not cfg.database_url:  # the app refuses to start without one
         return
     # Half the service pool's size: the read is one short statement, and every worker of
@@ -148,12 +203,19 @@ async def open_decision_pool(app: Starlette) -> None:
 
 async def close_decision_pool(app: Starlette) -> None:
     """Close the decisions' pool (connections still out after the grace period are cut)."""
-    pool: asyncpg.Pool | None = app.state._state.pop(DECISION_POOL, None)
+    pool = decision_pool(app)
     if pool is not None:
+        delattr(app.state, DECISION_POOL)
         await db.close_pool(pool)
 
 
 def decision_pool(app: Starlette) -> asyncpg.Pool | None:
     """The decisions' pool of a started app (None before start)."""
-    found: asyncpg.Pool | None = app.state._state.get(DECISION_POOL)
-    return found
+    found = getattr(app.state, DECISION_POOL, None)
+    return found if isinstance(found, asyncpg.Pool) else None
+
+
+def system_views(app: Starlette) -> SystemViews | None:
+    """The views of systems of a started app (None before start)."""
+    found = getattr(app.state, SYSTEM_VIEWS, None)
+    return found if isinstance(found, SystemViews) else None

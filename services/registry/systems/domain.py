@@ -203,7 +203,7 @@ class AISystem(ChangeControlled):
         return SystemView(
             self.id, self.stream_id, self.version, self.stage, self.eu_ai_act_tier,
             self.intended_use,
-            [ModelVersionView(m.id, m.name, m.version, m.digest) for m in self.model_versions],
+            tuple(ModelVersionView(m.id, m.name, m.version, m.digest) for m in self.model_versions),
         )  # fmt: skip
 
     def _assessed(self) -> None:

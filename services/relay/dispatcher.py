@@ -66,12 +66,13 @@ class Dispatcher:
         """Fold, deliver, wait; forever, while this process holds the lead."""
         while True:
             await alive()
+            seen = self.notifier.generation  # before the fold reads the log
             await self.prune()
             await self.fold()
             rows = await queries.due(self.pool, self.settings.webhook_concurrency)
             worked = await asyncio.gather(*(self.serve(r) for r in rows))
             if not any(worked):
-                await self.notifier.wait(await self._idle_for())
+                await self.notifier.wait(await self._idle_for(), since=seen)
 
     async def prune(self) -> None:
         """Drop old delivery attempts, on leading and then once every PRUNE_EVERY seconds."""

@@ -112,10 +112,11 @@ class Publisher:
 
     async def publish_next(self, js: JetStreamContext, after: int) -> int:
         """Publish the next batch after `after` (or wait for one); the new position."""
+        seen = self.notifier.generation  # before the head is read
         upto = await queries.head(self.pool)
         rows = await queries.events(self.pool, after, upto, self.settings.relay_batch)
         if not rows:
-            await self.notifier.wait()
+            await self.notifier.wait(since=seen)
             return after
         pending = []
         for i, row in enumerate(rows):

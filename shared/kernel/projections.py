@@ -400,6 +400,7 @@ class ProjectionRunner:
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         while True:
+            seen = self.notifier.generation  # before any read: a later append wakes the wait
             for proj in self.projections:
                 if proj.name not in self.owned and await conn.fetchval(
                     "SELECT pg_try_advisory_lock($1)", lock_key(proj.name)
@@ -427,7 +428,7 @@ class ProjectionRunner:
             async with self._advanced:
                 self._advanced.notify_all()
             if not busy:
-                await self.notifier.wait()
+                await self.notifier.wait(since=seen)
 
     async def _skip_idle(self, conn: asyncpg.Connection) -> tuple[set[str], bool]:
         """Move, in one statement, the checkpoints of the owned projections that the next

@@ -30,6 +30,7 @@ def test_quick_benchmark_run_writes_the_table_and_every_headline_key(tmp_path: P
     assert results["relay"] and "failover" in results
     assert set(results["latency_ms"]) >= {
         "projection_lag_p99",
+        "projection_lag_p99_saturated",
         "gate_p99",
         "gate_p99_c1",
         "audit_trail_p99",

@@ -320,12 +320,22 @@ class Notifier:
             self._generation += 1
             self._cond.notify_all()
 
-    async def wait(self, timeout: float | None = None) -> None:
-        """Return on the next notification or after the poll interval."""
+    @property
+    def generation(self) -> int:
+        """How many notifications came so far: take it before reading the log, and pass it
+        to `wait`, so an append committed after the read wakes the wait even if its
+        notification came before the wait began."""
+        return self._generation
+
+    async def wait(self, timeout: float | None = None, since: int | None = None) -> None:
+        """Return on a notification after `since` (by default: after this call), at once
+        if one came already, or after the poll interval."""
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
         # that arrives as the notification does, and a runner being stopped would go on.
         async with self._cond:
-            seen = self._generation
+            seen = self._generation if since is None else since
+            if seen != self._generation:
+                return
             try:
                 async with asyncio.timeout(timeout or self.poll_interval):
                     await self._cond.wait_for(lambda: self._generation != seen)

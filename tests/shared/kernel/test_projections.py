@@ -131,3 +131,39 @@ async def test_a_live_runner_is_woken_by_notify_well_before_its_poll_interval(
     finally:
         await runner.stop()
         await runner.notifier.stop()
+
+
+class Slow(Tally):
+    """A tally whose first batch lasts until an append made meanwhile has been notified."""
+
+    def __init__(self) -> None:
+        self.started, self.notified = asyncio.Event(), asyncio.Event()
+
+    async def handle_batch(self, events: list[StoredEvent], conn: asyncpg.Connection) -> None:
+        await super().handle_batch(events, conn)
+        if not self.started.is_set():
+            self.started.set()
+            await self.notified.wait()
+
+
+async def test_an_append_notified_while_the_runner_folds_is_not_left_for_the_poll(
+    store, pool, tally_tables, database
+):
+    notifier = Notifier(database.url, 3600)  # a missed wake-up would wait an hour
+    slow = Slow()
+    runner = ProjectionRunner(pool, [slow], notifier, poll_interval=3600)
+    notifier.start()
+    await asyncio.wait_for(notifier.listening.wait(), 10)
+    runner.start()
+    try:
+        await seed(store, 1)
+        await asyncio.wait_for(slow.started.wait(), 30)  # the first batch is being folded
+        before = notifier.generation
+        await seed(store, 1)
+        while notifier.generation == before:
+            await asyncio.sleep(0.01)
+        slow.notified.set()  # the batch ends after the notification came: no other will come
+        assert await runner.wait_for(await store.head_position(), 30)
+    finally:
+        await runner.stop()
+        await notifier.stop()

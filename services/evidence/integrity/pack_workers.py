@@ -35,6 +35,10 @@ from shared.platform import db
 
 _AHEAD = 3  # windows in flight per worker: each always has the next one queued
 _SHM = Path("/dev/shm")  # noqa: S108  # a tmpfs: the files never reach a disk
+# The windows in flight take tens of megabytes (more with large events). A container's
+# /dev/shm is 64 MiB unless configured: below this much free space the files go to the
+# temporary directory instead, on disk, rather than fail the export when it fills.
+SHM_MIN_FREE = 1 << 30
 
 _worker: dict[str, Any] = {}  # in a worker: its event loop, pool and line renderer
 
@@ -100,10 +104,10 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _directory() -> str:
-    """A private directory for the windows' files, in memory where the system allows."""
-    shm = _SHM if _SHM.is_dir() and os.access(_SHM, os.W_OK) else None
-    return tempfile.mkdtemp(prefix="aims-pack-", dir=shm)
+def _directory(shm: Path = _SHM, min_free: int = SHM_MIN_FREE) -> str:
+    """A private directory for the windows' files, in memory where the system has room."""
+    usable = shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= min_free
+    return tempfile.mkdtemp(prefix="aims-pack-", dir=shm if usable else None)
 
 
 def _take(name: str) -> bytes:

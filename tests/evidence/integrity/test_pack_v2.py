@@ -656,3 +656,18 @@ async def test_worker_windows_leave_no_files_and_a_stopped_export_removes_them(
 
 def _left(directories: list[str]) -> list[str]:
     return [d for d in directories if os.path.exists(d)]
+
+
+def test_worker_windows_go_to_memory_only_where_it_has_room(tmp_path):
+    """A small /dev/shm (a container's 64 MiB) would fill mid-export: the windows' files go
+    to the temporary directory instead."""
+    import tempfile
+
+    from services.evidence.integrity import pack_workers
+
+    roomy = pack_workers._directory(tmp_path, min_free=0)
+    small = pack_workers._directory(tmp_path, min_free=1 << 62)
+    assert os.path.dirname(roomy) == str(tmp_path)
+    assert os.path.dirname(small) == tempfile.gettempdir()
+    os.rmdir(roomy)
+    os.rmdir(small)

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from shared.http import auth
+from shared.platform import connections
 from shared.platform.config import SERVICE_PORTS, Settings, get_settings
 from shared.platform.runtime import Database, default_workers, open_database, service_env
 
@@ -74,10 +75,12 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _spawn(
-    service: str, settings: Settings, database: Database, workers: int = 1
+    service: str, settings: Settings, database: Database, workers: int = 1, pool: int | None = None
 ) -> subprocess.Popen[bytes]:
     # the application role's URL only: the superuser's password stays in this process
     env = service_env(database, settings.data_dir.resolve(), os.environ)
+    if pool is not None:
+        env["AIMS_DB_POOL_SIZE"] = str(pool)
     cmd = [
         sys.executable, "-m", "uvicorn", f"services.{service}.main:create", "--factory",
         "--host", settings.host, "--port", str(settings.port_of(service)),
@@ -180,6 +183,12 @@ def up(
     except Exception as exc:  # one line for the user; details are in the PostgreSQL log
         fail(f"cannot open the database: {exc}")
         raise
+    try:
+        budget = _connections(settings, database, per_service, exact=workers is not None)
+    except connections.TooFewConnections as exc:
+        database.stop()
+        fail(str(exc))
+        raise
     stop = {"now": False}
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -187,7 +196,7 @@ def up(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    procs = {s: _spawn(s, settings, database, per_service) for s in SERVICE_PORTS}
+    procs = {s: _spawn(s, settings, database, budget.workers, budget.pool) for s in SERVICE_PORTS}
     procs["console"] = _spawn("console", settings, database)
     code = 0
     side: dict[str, subprocess.Popen[bytes]] = {}
@@ -198,7 +207,10 @@ def up(
         for s in SERVICE_PORTS:
             out.print(f"{s:9} http://{settings.host}:{settings.port_of(s)}  (docs: /docs)")
         out.print(f"console   http://{settings.host}:{settings.console_port}/")
-        out.print(f"workers   {per_service} per service")
+        out.print(f"workers   {budget.workers} per service, pools of {budget.pool} connections"
+                  f" ({budget.needed} of the {budget.limit} PostgreSQL admits)")  # fmt: skip
+        if budget.workers < per_service:
+            out.print(f"          (not {per_service}: raise max_connections to run more)")
         where = "embedded PostgreSQL" if database.embedded else "AIMS_DATABASE_URL"
         out.print(f"data      {settings.data_dir.resolve()}  ({where})")
         out.print("aims is up; Ctrl-C stops it.")
@@ -449,6 +461,17 @@ def relay() -> None:
     finally:
         if database is not None:
             database.stop()
+
+
+def _connections(
+    settings: Settings, database: Database, workers: int, exact: bool
+) -> connections.Plan:
+    """Workers per service and pool sizes within the connections the server admits."""
+    from services.relay.config import RelaySettings
+
+    limit = asyncio.run(connections.server_limit(database.admin_url))
+    relay = RelaySettings().webhook_concurrency + 5  # its pool (concurrency + 4), its LISTEN
+    return connections.plan(limit, workers, settings.db_pool_size, relay, exact_workers=exact)
 
 
 def _spawn_relay(settings: Settings, database: Database) -> subprocess.Popen[bytes]:

@@ -16,6 +16,7 @@ import pytest
 
 from shared.kernel.loops import run_as_leader
 from shared.kernel.projections import lock_key
+from shared.platform.connections import plan
 from shared.platform.runtime import default_workers
 from tests.support.apps import auth
 from tests.support.pg import Database
@@ -111,6 +112,10 @@ def test_aims_up_runs_the_workers_asked_for_and_retries_land_once(tmp_path: Path
         for service in services:
             spawned = [c for c in service.children() if "spawn_main" in " ".join(c.cmdline())]
             assert len(spawned) == 2, service.cmdline()  # besides a resource tracker
+        # Pools sized so that every worker's connections fit what the embedded server admits
+        # (100, three of them for superusers).
+        pool = plan(97, 2, 10, 21, exact_workers=True).pool
+        assert {s.environ()["AIMS_DB_POOL_SIZE"] for s in services} == {str(pool)}
         tok = subprocess.check_output(
             [*aims, "token", "--sub", "alice", "--role", "system_owner"], env=env, text=True
         ).strip()
@@ -127,4 +132,5 @@ def test_aims_up_runs_the_workers_asked_for_and_retries_land_once(tmp_path: Path
         assert [s["name"] for s in listed.json()["items"]] == ["retried"]
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        printed = proc.communicate(timeout=60)[0].decode()
+    assert f"workers   2 per service, pools of {pool} connections" in printed

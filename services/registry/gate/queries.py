@@ -19,6 +19,7 @@ from shared.domain.aggregate import stream_id
 from shared.http.state import settings
 from shared.kernel.eventstore import EventStore, StoredEvent
 from shared.platform import db
+from shared.platform.connections import decision_pool_size
 
 # The projection's checkpoint is read in the same statement (one snapshot), so the
 # position recorded in a decision's basis is exactly what the facts reflect.
@@ -194,9 +195,9 @@ async def open_decision_pool(app: Starlette) -> None:
     if not cfg.database_url:  # the app refuses to start without one
         return
     # Half the service pool's size: the read is one short statement, and every worker of
-    # every service shares the server's connection limit.
+    # every service shares the server's connection limit (`aims up` counts it in).
     setattr(app.state, DECISION_POOL, await db.create_pool(
-        cfg.database_url, size=max(2, cfg.db_pool_size // 2), timeout=cfg.db_timeout,
+        cfg.database_url, size=decision_pool_size(cfg.db_pool_size), timeout=cfg.db_timeout,
         name="aims-registry", reset_sessions=False,
     ))  # fmt: skip
 

@@ -159,3 +159,38 @@ async def _consistency(conn: Any, m: int, n: int) -> list[bytes]:
 
 async def store_size(conn: Any) -> int:
     return await tree.stored_size(conn)
+
+
+async def test_the_pass_reads_stored_nodes_by_index_whatever_the_trees_size(database):
+    """Each batch of the pass reads the stored nodes it passes as index ranges; a plan that
+    scans the whole node table per batch makes a pass grow with the square of the log."""
+    from shared.kernel.tlog.audit import _STORED_NODES
+
+    conn = await asyncpg.connect(plain_url(database.admin_url))
+    try:
+        async with conn.transaction():
+            # a tree of 2^19 leaves, its nodes (about a million) stored in the order a pass
+            # completes them, every level interleaved (so no level's rows are contiguous)
+            await conn.execute(
+                "INSERT INTO tlog_node (level, idx, hash) SELECT l, i, sha256(int8send(i))"
+                " FROM generate_series(0, 19) l, generate_series(0, (1 << (19 - l)) - 1) i"
+                " ORDER BY (i + 1) << l, l ON CONFLICT DO NOTHING"
+            )
+            await conn.execute("ANALYZE tlog_node")
+            # the ranges of a batch of 5,000 leaves deep in the tree (as _stored_nodes asks)
+            after, last = 400_000, 405_000
+            ranges = [(lv, max(0, -(-(after + 1) // (1 << lv)) - 1), (last >> lv) - 1)
+                      for lv in range(20)]  # fmt: skip
+            args = [list(x) for x in zip(*ranges, strict=True)]
+            plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + _STORED_NODES, *args))
+            assert "Seq Scan on tlog_node" not in plan, plan
+            assert len(await conn.fetch(_STORED_NODES, *args)) >= 9_990
+            raise _RolledBack  # the test database keeps no node
+    except _RolledBack:
+        pass
+    finally:
+        await conn.close()
+
+
+class _RolledBack(Exception):
+    pass

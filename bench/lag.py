@@ -2,7 +2,7 @@
 
 Sixteen writer tasks register AI systems (1-event transactions through one EventStore)
 while the registry's projections run in a ProjectionRunner woken by the store's NOTIFY,
-as in the registry process: first as fast as they can, then at half the rate that reached.
+as in the registry process: first as fast as they can, then at a steady 1,000 events/s.
 An event is visible once the runner has committed its projections' rows and checkpoint past
 its position.
 """
@@ -23,6 +23,10 @@ from shared.kernel.requestctx import Actor, RequestContext
 from shared.platform import db
 from shared.platform.config import Settings
 
+# Events per second of the paced phase: 86 million a day, far above what people and
+# pipelines record in governance decisions, so the figure bounds what readers see.
+PACED = 1000.0
+
 
 def registration() -> NewEvent:
     sid = uuid.uuid4()
@@ -35,13 +39,13 @@ def registration() -> NewEvent:
 
 
 async def run(quick: bool, writers: int = 16) -> dict[str, Any]:
-    """Lag at saturation (the writers as fast as they can), then at half that rate.
+    """Lag at saturation (the writers as fast as they can), then at a steady PACED rate.
 
-    At saturation the writers take the CPU the runner needs and the backlog grows for as
-    long as the load lasts, so its p99 measures the run's length as much as the runner.
-    The paced phase offers half the rate the saturated one reached, a load the machine
-    sustains: its percentiles are the lag a reader of a busy but not overloaded service
-    sees (the goal's measure)."""
+    At saturation the writers take the CPU the runner needs (they share a process, as a
+    service's requests and its runner do) and the backlog grows for as long as the load
+    lasts, so its p99 measures the run's length as much as the runner. The paced phase
+    offers a heavy but steady load: its percentiles are the lag a dashboard or a gate
+    reading with `min_position` sees (the goal's measure)."""
     from services.registry.projections import PROJECTIONS
 
     seconds = 2.0 if quick else 15.0
@@ -57,8 +61,7 @@ async def run(quick: bool, writers: int = 16) -> dict[str, Any]:
         store = EventStore(pool)
         try:
             saturated = await _phase(store, runner, writers, seconds, None)
-            rate = saturated["events_per_s"] / 2
-            paced = await _phase(store, runner, writers, seconds, rate)
+            paced = await _phase(store, runner, writers, seconds, PACED)
         finally:
             await runner.stop()
             await notifier.stop()
@@ -67,7 +70,7 @@ async def run(quick: bool, writers: int = 16) -> dict[str, Any]:
     return {
         "writers": writers, "seconds": seconds, "batch": batch,
         "projections": [p.name for p in PROJECTIONS], **saturated,
-        "paced": {"offered_events_per_s": round(rate, 1), **paced},
+        "paced": {"offered_events_per_s": PACED, **paced},
     }  # fmt: skip
 
 

@@ -273,8 +273,9 @@ def _lag_gate_md(lag: dict[str, Any] | None, gate: dict[str, Any] | None) -> lis
                 f" p99 {_fmt(lag['p99_ms'])} ms, max {_fmt(lag['max_ms'])} ms (a backlog that"
                 " grows while the load lasts)."]  # fmt: skip
         if paced := lag.get("paced"):
-            out += ["", f"At half that rate ({_fmt(paced['offered_events_per_s'])}/s offered,"
-                    f" {_fmt(paced['events_per_s'])}/s appended): p50 {_fmt(paced['p50_ms'])}"
+            out += ["", f"At a steady {_fmt(paced['offered_events_per_s'])} events/s offered"
+                    f" (the goal's load; {_fmt(paced['events_per_s'])}/s appended):"
+                    f" p50 {_fmt(paced['p50_ms'])}"
                     f" ms, p99 {_fmt(paced['p99_ms'])} ms,"
                     f" max {_fmt(paced['max_ms'])} ms."]  # fmt: skip
     if gate and gate.get("skipped"):

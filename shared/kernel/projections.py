@@ -83,7 +83,10 @@ class Writes:
         self._last: dict[Hashable, int] = {}
 
     def add(self, keys: Sequence[Hashable], sql: str, *args: Any) -> None:
-        level = max((self._last.get(k, -1) + 1 for k in keys), default=len(self._rounds))
+        if len(keys) == 1:  # most statements name one key: no generator for them
+            level = self._last.get(keys[0], -1) + 1
+        else:
+            level = max((self._last.get(k, -1) + 1 for k in keys), default=len(self._rounds))
         if level == len(self._rounds):
             self._rounds.append({})
         self._rounds[level].setdefault(sql, []).append(args)
@@ -125,6 +128,7 @@ class Rows:
 
     def __init__(self, table: str, columns: Sequence[str]) -> None:
         self.table, self.columns, self.key = table, tuple(columns), columns[0]
+        self._blank: dict[str, Any] = dict.fromkeys(self.columns)
         self.rows: dict[Any, dict[str, Any]] = {}
         self._new: set[Any] = set()
         self._changed: set[Any] = set()
@@ -153,7 +157,11 @@ class Rows:
         key = row[self.key]
         if key in self.rows:
             return False
-        self.rows[key] = {c: row.get(c) for c in self.columns}
+        full = self._blank.copy()  # every column, None unless given, in column order
+        full.update(row)
+        if len(full) != len(self.columns):  # it named something else too: columns only
+            full = {c: row.get(c) for c in self.columns}
+        self.rows[key] = full
         self._new.add(key)
         return True
 
@@ -172,14 +180,15 @@ class Rows:
         # A row's values as a tuple in column order (itemgetter of one name gives no tuple).
         pick = itemgetter(*self.columns)
         values = pick if len(self.columns) > 1 else lambda r: (pick(r),)
+        row = self.rows.__getitem__
         if new:
-            records = [values(self.rows[k]) for k in new]
+            records = list(map(values, map(row, new)))
             await conn.copy_records_to_table(self.table, records=records, columns=self.columns)
         if changed:
             sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(self.columns[1:], start=2))
             await conn.executemany(
                 f"UPDATE {self.table} SET {sets} WHERE {self.key} = $1",
-                [values(self.rows[k]) for k in changed],
+                list(map(values, map(row, changed))),
             )
 
 

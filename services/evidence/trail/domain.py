@@ -115,29 +115,37 @@ def summary(type_: str, data: dict[str, Any]) -> str:
     template = _SUMMARIES.get(type_)
     if template is None:
         return type_
-    fields = {k: _text(data[k]) if k in data else "?" for k in _FIELDS[type_]}
+    get = data.get  # most values are text already: they skip _text (str of a str is itself)
+    fields = {k: v if (v := get(k, "?")).__class__ is str else _text(v) for k in _FIELDS[type_]}
     text = template.format_map(fields)
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
 
 
 def system_ids(data: dict[str, Any]) -> list[UUID]:
     """The AI systems an event is about."""
-    found = [data.get("system_id"), *(data.get("system_ids") or [])]
+    one, many = data.get("system_id"), data.get("system_ids")
+    if not many:  # most events name one system or none
+        sid = _system_id(one)
+        return [] if sid is None else [sid]
     out: list[UUID] = []
-    for value in found:
-        try:
-            sid = uid(str(value)) if value else None
-        except ValueError:
-            sid = None
+    for value in (one, *many):
+        sid = _system_id(value)
         if sid is not None and sid not in out:
             out.append(sid)
     return out
 
 
+def _system_id(value: Any) -> UUID | None:
+    try:
+        return uid(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def basis(data: dict[str, Any]) -> dict[str, Any] | None:
     """What a decision relied on: its recorded basis, or the versions it was bound to."""
-    if isinstance(data.get("basis"), dict) and data["basis"]:
-        recorded: dict[str, Any] = data["basis"]
+    recorded = data.get("basis")
+    if isinstance(recorded, dict) and recorded:
         return recorded
     found = {k: data[k] for k in _BASIS_KEYS if k in data}
     return found or None
@@ -146,11 +154,21 @@ def basis(data: dict[str, Any]) -> dict[str, Any] | None:
 _LINK_SUFFIXES, _LINK_KEYS = ("_id", "_ids"), frozenset({"supersedes", "superseded_by"})
 
 
+# The link fields of each shape of data (its field names in order), found once per shape:
+# the events of one type come in a few shapes, and most of their fields are no link.
+_LINK_FIELDS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def links(e: StoredEvent) -> dict[str, Any]:
     """Ids of the entities an event connects (systems, risks, decisions, findings...)."""
-    out: dict[str, Any] = {"stream": e.stream_id}
-    for k, v in e.data.items():
-        if v and (k.endswith(_LINK_SUFFIXES) or k in _LINK_KEYS):
+    data, out = e.data, {"stream": e.stream_id}
+    names = _LINK_FIELDS.get(shape := tuple(data))
+    if names is None:
+        names = tuple(k for k in shape if k.endswith(_LINK_SUFFIXES) or k in _LINK_KEYS)
+        if len(_LINK_FIELDS) < 4096:  # shapes are the contract's; odd data cannot grow it
+            _LINK_FIELDS[shape] = names
+    for k in names:
+        if v := data[k]:
             out[k] = v
     return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -26,7 +25,7 @@ from shared.http.state import Core, core
 from shared.kernel.eventstore import EventStore
 from shared.kernel.eventstore.store import Notifier
 from shared.kernel.projections import Projection, ProjectionRunner
-from shared.platform import db
+from shared.platform import collector, db
 from shared.platform.config import Settings, get_settings
 from shared.platform.logging import configure
 
@@ -107,24 +106,16 @@ def create_app(
     return app
 
 
-# A request allocates thousands of objects, so with the default thresholds (a pass per 700
-# new objects) the cycle collector runs several times per request, and its older passes
-# walk everything the imports and the app made at start (7% of the registry's CPU under
-# a load of gate decisions). While an app runs, what exists at its start is frozen out of the passes
-# and they come per 20,000 new objects (cyclic garbage stays bounded by that); the last
-# app of the process to stop restores both.
+# While an app runs, the collector passes come per 20,000 new objects, with what exists at
+# its start frozen out of them (shared.platform.collector); the last app of the process to
+# stop restores the collector.
 GC_THRESHOLD = 20_000
-_gc_users: list[tuple[int, int, int]] = []  # the thresholds before the first running app
+_gc_users: list[collector.Thresholds] = []  # the thresholds before the first running app
 
 
 def _collect_less() -> None:
     """Freeze what exists and raise the thresholds, unless a running app already did."""
-    if not _gc_users:
-        gc.freeze()
-        _gc_users.append(gc.get_threshold())
-        gc.set_threshold(GC_THRESHOLD, 10, 10)
-    else:
-        _gc_users.append(_gc_users[0])
+    _gc_users.append(_gc_users[0] if _gc_users else collector.collect_less(GC_THRESHOLD))
 
 
 def _collect_as_before() -> None:
@@ -132,8 +123,7 @@ def _collect_as_before() -> None:
     if _gc_users:
         before = _gc_users.pop()
         if not _gc_users:
-            gc.set_threshold(*before)
-            gc.unfreeze()
+            collector.collect_as_before(before)
 
 
 # FastAPI's native OpenTelemetry asks the global providers, and through them the

@@ -37,7 +37,7 @@ from shared.kernel.projections import (
     split,
     types_of,
 )
-from shared.platform import db
+from shared.platform import collector, db
 
 log = structlog.get_logger()
 REBUILD_LOCK = lock_key("aims.rebuild")  # one rebuild at a time per database
@@ -180,18 +180,11 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def _collect_less() -> None:
-    """Tune the cycle collector of a worker (its process is the fold's alone).
-
-    A fold makes many objects that live for one batch and are freed by their reference
-    counts; with the default thresholds the collector's passes, each also walking every
-    object the imports left, took a third of a fold's CPU (profiled). The imports' objects
-    are frozen out of its passes, and the passes come once per 50,000 new objects rather
-    than 700. The older generations keep their default ratios, so a full pass still comes
-    per 5M new objects and cyclic garbage cannot pile up in the oldest one over a long fold.
-    """
+    """Tune the cycle collector of a worker (its process is the fold's alone): a fold's
+    objects live for one batch, so the passes come per 50,000 new objects, with the
+    imports' objects frozen out of them (shared.platform.collector)."""
     gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 10, 10)
+    collector.collect_less(GC_THRESHOLD)
 
 
 Job = tuple[list[Projection], Ranges]

@@ -180,3 +180,32 @@ async def test_open_breaches_of_every_system_are_listed_in_one_place(registry, l
     assert [b["breach_id"] for b in await listed("reviewed")] == [opened[first["id"]]]
     bad = await c.get("/v1/breaches?status=closed", headers=VIEWER)
     assert bad.status_code == 422
+
+
+async def test_one_batch_of_observations_is_handled_at_a_time(registry, log, monkeypatch):
+    """Batches arriving together are validated and recorded one after another, so other
+    requests (the gate's) wait behind one batch at most, not behind all of them."""
+    from services.registry.operation import api, handlers
+
+    c, store = registry, log
+    s = await in_operation(c, store)
+    await plan(c, s["id"])
+    inside, peak = 0, 0
+    record = handlers.record_observations
+
+    async def counted(*args, **kwargs):
+        nonlocal inside, peak
+        inside += 1
+        peak = max(peak, inside)
+        try:
+            await asyncio.sleep(0.01)  # a pause: another batch would come in now if it could
+            return await record(*args, **kwargs)
+        finally:
+            inside -= 1
+
+    monkeypatch.setattr(api.handlers, "record_observations", counted)
+    answers = await asyncio.gather(
+        *(observe(c, s["id"], [observation(0.1 + i / 100)]) for i in range(4))
+    )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert peak == 1

@@ -16,6 +16,7 @@ Starting from a `LogState` of an earlier pass makes it incremental (`/v1/integri
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 from dataclasses import dataclass, field
@@ -168,6 +169,12 @@ async def audit(
     )  # fmt: skip
 
 
+# Rows between two turns of the event loop: the pass runs in a service (the checkpoint
+# signer, the integrity monitor), whose requests would otherwise wait for a whole batch
+# of hashing (about 90 ms per 5,000 events).
+YIELD_EVERY = 1000
+
+
 class _Pass:
     """The walk itself: chain, leaves, nodes; snapshots at the sizes checkpoints claim."""
 
@@ -184,7 +191,9 @@ class _Pass:
         async for rows in store.raw_rows(conn, s.size, head):
             stored = await _stored_nodes(conn, s.size, rows[-1][0])
             new: list[tuple[int, int, bytes]] = []
-            for r in rows:
+            for i, r in enumerate(rows):
+                if i % YIELD_EVERY == YIELD_EVERY - 1:
+                    await asyncio.sleep(0)
                 if r[0] != s.size + 1:
                     return _mismatch(s.size + 1, "missing", "no event at this position")
                 if r[6] != last_rec:

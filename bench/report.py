@@ -25,7 +25,7 @@ GOALS = [
     ("inclusion proof p99 < 5 ms at the largest log", "inclusion_proof_p99", "<", 5.0),
     ("consistency proof p99 < 5 ms at the largest log", "consistency_proof_p99", "<", 5.0),
     (
-        "projection lag p99 < 250 ms (at half the saturating write rate)",
+        "projection lag p99 < 250 ms (at 1,000 events/s)",
         "projection_lag_p99",
         "<",
         250.0,

@@ -185,7 +185,7 @@ async def test_open_breaches_of_every_system_are_listed_in_one_place(registry, l
 async def test_one_batch_of_observations_is_handled_at_a_time(registry, log, monkeypatch):
     """Batches arriving together are validated and recorded one after another, so other
     requests (the gate's) wait behind one batch at most, not behind all of them."""
-    from services.registry.operation import api, handlers
+    from services.registry.operation import handlers
 
     c, store = registry, log
     s = await in_operation(c, store)
@@ -203,7 +203,7 @@ async def test_one_batch_of_observations_is_handled_at_a_time(registry, log, mon
         finally:
             inside -= 1
 
-    monkeypatch.setattr(api.handlers, "record_observations", counted)
+    monkeypatch.setattr(handlers, "record_observations", counted)  # as the route calls it
     answers = await asyncio.gather(
         *(observe(c, s["id"], [observation(0.1 + i / 100)]) for i in range(4))
     )

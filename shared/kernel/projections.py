@@ -200,6 +200,28 @@ def uid(text: str) -> UUID:
     return UUID(text)
 
 
+def named_systems(data: dict[str, Any]) -> list[UUID]:
+    """The AI systems an event's data names (`system_id`, `system_ids`), each once, in
+    order; values that are no UUID are skipped."""
+    one, many = data.get("system_id"), data.get("system_ids")
+    if not many:  # most events name one system or none
+        sid = _system_id(one)
+        return [] if sid is None else [sid]
+    found: list[UUID] = []
+    for value in (one, *many):
+        sid = _system_id(value)
+        if sid is not None and sid not in found:
+            found.append(sid)
+    return found
+
+
+def _system_id(value: Any) -> UUID | None:
+    try:
+        return uid(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 def instant(text: str | None) -> datetime | None:
     """A timestamp from an event's ISO 8601 text (events store aware times; naive is UTC)."""
     if text is None:

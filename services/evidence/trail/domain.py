@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.kernel.eventstore import StoredEvent
-from shared.kernel.projections import uid
+from shared.kernel.projections import named_systems
 
 _SUMMARIES = {
     "SystemRegistered": "registered AI system '{name}' (owner {owner}, tier {eu_ai_act_tier})",
@@ -123,23 +123,7 @@ def summary(type_: str, data: dict[str, Any]) -> str:
 
 def system_ids(data: dict[str, Any]) -> list[UUID]:
     """The AI systems an event is about."""
-    one, many = data.get("system_id"), data.get("system_ids")
-    if not many:  # most events name one system or none
-        sid = _system_id(one)
-        return [] if sid is None else [sid]
-    out: list[UUID] = []
-    for value in (one, *many):
-        sid = _system_id(value)
-        if sid is not None and sid not in out:
-            out.append(sid)
-    return out
-
-
-def _system_id(value: Any) -> UUID | None:
-    try:
-        return uid(str(value)) if value else None
-    except ValueError:
-        return None
+    return named_systems(data)
 
 
 def basis(data: dict[str, Any]) -> dict[str, Any] | None:

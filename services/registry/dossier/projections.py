@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
-
 import asyncpg
 
 from shared.kernel.eventstore import StoredEvent
-from shared.kernel.projections import Projection, uid
+from shared.kernel.projections import Projection, named_systems
 
 _INDEX = (
     "INSERT INTO registry_system_event (system_id, position)"
     " SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING"
 )
-
-
-def named_systems(data: dict[str, Any]) -> list[UUID]:
-    """The systems an event's data names (`system_id`, `system_ids`); bad ids are skipped."""
-    one, many = data.get("system_id"), data.get("system_ids")
-    if not many:  # most events name one system or none
-        sid = _system_id(one)
-        return [] if sid is None else [sid]
-    found: list[UUID] = []
-    for value in (one, *many):
-        sid = _system_id(value)
-        if sid is not None and sid not in found:
-            found.append(sid)
-    return found
-
-
-def _system_id(value: Any) -> UUID | None:
-    try:
-        return uid(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 class SystemEventIndex(Projection):
